@@ -1,0 +1,83 @@
+"""Request parameters exactly as the platform would form-encode them (SPEC 4). Pure functions.
+
+Every value is a string; booleans are ``true``/``false``; Timestamps are RFC 2822.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import format_datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .call import Call
+    from .conference import Conference, Participant
+
+
+def flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def rfc2822(start: dt.datetime, t_ms: int) -> str:
+    """``Thu, 01 Jan 2026 00:00:30 +0000`` for scenario time t_ms after ``start``."""
+    moment = start + dt.timedelta(milliseconds=t_ms)
+    return format_datetime(moment.replace(microsecond=0))
+
+
+def whole_seconds(ms: int) -> int:
+    """Durations are reported in whole seconds, rounded down (a modelling choice)."""
+    return ms // 1000
+
+
+def conference_params(room: Conference, event: str, t_ms: int) -> dict[str, str]:
+    return {
+        "AccountSid": room.account_sid,
+        "ConferenceSid": room.sid,
+        "FriendlyName": room.name,
+        "StatusCallbackEvent": event,
+        "Timestamp": rfc2822(room.sim.scenario.start, t_ms),
+    }
+
+
+def call_params(call: Call) -> dict[str, str]:
+    """The standard call parameters SignalWire adds to participant events."""
+    return {
+        "From": call.spec.from_,
+        "To": call.spec.to,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+
+
+def participant_params(room: Conference, p: Participant, event: str, t_ms: int) -> dict[str, str]:
+    params = conference_params(room, event, t_ms)
+    params.update(
+        CallSid=p.call.sid,
+        Muted=flag(p.muted),
+        Hold=flag(p.held),
+        Coaching=flag(p.coaching),
+        EndConferenceOnExit=flag(p.end_on_exit),
+        StartConferenceOnEnter=flag(p.attrs.start_conference_on_enter),
+    )
+    if p.label is not None:
+        params["ParticipantLabel"] = p.label
+    if room.dialect.call_params:
+        params.update(call_params(p.call))
+    return params
+
+
+def dial_params(call: Call, status: str, error: int | None, in_conference_ms: int) -> dict[str, str]:
+    params = {
+        "CallSid": call.sid,
+        "AccountSid": call.account_sid,
+        "From": call.spec.from_,
+        "To": call.spec.to,
+        "CallStatus": "completed" if call.hung_up else "in-progress",
+        "DialCallStatus": status,
+    }
+    if error is not None:
+        params["ErrorCode"] = str(error)
+    if call.sim.dialect.dial_call_duration:
+        params["DialCallDuration"] = str(whole_seconds(in_conference_ms))
+    return params

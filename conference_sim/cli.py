@@ -1,0 +1,116 @@
+"""The ``conference-sim`` command line (SPEC 6): run, validate, check.
+
+Bad input is one message on stderr naming the file and line, exit status 2, nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import InputError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"conference-sim: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="conference-sim",
+                     description="Emulate SignalWire cXML / Twilio TwiML conference rooms on a "
+                                 "simulated clock.")  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"conference-sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)  # fmt: skip
+    run = sub.add_parser("run", help="print a scenario's timeline")
+    run.add_argument("scenario", metavar="SCENARIO")
+    run.add_argument("--format", choices=("table", "jsonl"), default=None,
+                     help="table (default on a terminal) or jsonl (default otherwise)")  # fmt: skip
+    run.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
+    run.add_argument("--until", type=_until, default=None,
+                     help="stop the clock at this time (e.g. 90, 5m, 1h30m)")  # fmt: skip
+    run.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    return parser
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ≥ 0")
+    return int(text)
+
+
+def _until(text: str) -> int:
+    from .timeparse import to_ms
+
+    try:
+        ms = to_ms(text.strip() if not text.replace(".", "", 1).isdigit() else float(text),
+                   what="--until")  # fmt: skip
+    except InputError as err:
+        raise argparse.ArgumentTypeError(err.message) from None
+    if ms == 0:
+        raise argparse.ArgumentTypeError("--until must be after 0")
+    return ms
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "validate":
+            return cmd_validate(args)
+    except InputError as err:
+        sys.stderr.write(f"conference-sim: {err}\n")
+        return 2
+    except BrokenPipeError:
+        return 0
+    except Exception as err:  # a bug in conference-sim, not bad input
+        if os.environ.get("CONFERENCE_SIM_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"conference-sim: internal error ({type(err).__name__}: {err}). This is a bug in "
+            "conference-sim; set CONFERENCE_SIM_DEBUG=1 to see the traceback.\n"
+        )
+        return 3
+    return 2  # pragma: no cover - argparse requires a command
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .scenario import Scenario
+    from .simulation import Simulation
+    from .sinks import JsonlSink
+
+    scenario = Scenario.from_file(args.scenario)
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    if fmt == "jsonl":
+        sink = JsonlSink(sys.stdout)
+    else:
+        from .output import TableSink
+
+        color = {"auto": None, "always": True, "never": False}[args.color]
+        sink = TableSink(sys.stdout, color=color, title=scenario.name)  # type: ignore[assignment]
+    Simulation(scenario, sinks=[sink], seed=args.seed, until_ms=args.until).run()
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .scenario import Scenario
+
+    failed = 0
+    for path in args.scenarios:
+        try:
+            Scenario.from_file(path)
+        except InputError as err:
+            sys.stderr.write(f"conference-sim: {err}\n")
+            failed += 1
+        else:
+            sys.stdout.write(f"{path}: ok\n")
+    return 2 if failed else 0

@@ -1,0 +1,85 @@
+"""The two platforms: what differs between SignalWire cXML and Twilio TwiML.
+
+Everything dialect-specific lives in one frozen :class:`Dialect` value, looked up by name.
+"""
+
+from __future__ import annotations
+
+from attrs import frozen
+
+from . import sids
+
+# statusCallbackEvent keyword -> the events it subscribes to (SPEC 3).
+BASE_GROUPS: dict[str, tuple[str, ...]] = {
+    "start": ("conference-start",),
+    "end": ("conference-end",),
+    "join": ("participant-join",),
+    "leave": ("participant-leave",),
+    "mute": ("participant-mute", "participant-unmute"),
+    "hold": ("participant-hold", "participant-unhold"),
+    "speaker": ("participant-speech-start", "participant-speech-stop"),
+}
+TWILIO_GROUPS: dict[str, tuple[str, ...]] = {
+    **BASE_GROUPS,
+    "modify": ("participant-modify",),
+    "announcement": ("announcement-end", "announcement-fail"),
+}
+
+
+@frozen
+class Dialect:
+    name: str
+    groups: dict[str, tuple[str, ...]]
+    recording_events: tuple[str, ...]
+    recording_events_default: tuple[str, ...]
+    trim_default: str
+    trimmed_empty_status: str
+    wait_verbs: frozenset[str]
+    call_params: bool  # participant events carry From/To/CallStatus/Direction/ApiVersion
+    dial_call_duration: bool
+    recording_call_sid: bool
+    api_host: str
+
+    def group_of(self, event: str) -> str | None:
+        for keyword, events in self.groups.items():
+            if event in events:
+                return keyword
+        return None
+
+    def sid(self, kind: str, seed: int, *parts: str) -> str:
+        """kind is one of CA (call), CF (conference), RE (recording), AC (account)."""
+        if self.name == "twilio":
+            return sids.twilio_sid(kind, seed, *parts)
+        return sids.uuid_sid(kind, seed, *parts)
+
+    def recording_url(self, account_sid: str, recording_sid: str) -> str:
+        return f"{self.api_host}/2010-04-01/Accounts/{account_sid}/Recordings/{recording_sid}"
+
+
+SIGNALWIRE = Dialect(
+    name="signalwire",
+    groups=BASE_GROUPS,
+    recording_events=("in-progress", "completed", "failed"),
+    recording_events_default=("completed", "failed"),
+    trim_default="do-not-trim",
+    trimmed_empty_status="failed",
+    wait_verbs=frozenset({"Play", "Pause", "Redirect"}),
+    call_params=True,
+    dial_call_duration=True,
+    recording_call_sid=True,
+    api_host="https://example.signalwire.com/api/laml",
+)
+TWILIO = Dialect(
+    name="twilio",
+    groups=TWILIO_GROUPS,
+    recording_events=("in-progress", "completed", "absent"),
+    recording_events_default=("completed",),
+    trim_default="trim-silence",
+    trimmed_empty_status="absent",
+    wait_verbs=frozenset({"Play", "Pause", "Redirect", "Say"}),
+    call_params=False,
+    dial_call_duration=False,
+    recording_call_sid=False,
+    api_host="https://api.twilio.com",
+)
+DIALECTS: dict[str, Dialect] = {"signalwire": SIGNALWIRE, "twilio": TWILIO}

@@ -1,0 +1,60 @@
+"""Conference recording (R1): starts with the conference, stops when it ends, trims silence.
+
+Wait and hold audio are never recorded. With trim the reported duration runs from the first to
+the last audible speech inside the recorded span (by anyone in the room).
+"""
+
+from __future__ import annotations
+
+from attrs import define
+
+from .callbacks import whole_seconds
+
+
+@define
+class Recording:
+    sid: str
+    url: str
+    start_ms: int
+    trim: bool
+    end_ms: int | None = None
+    first_speech_ms: int | None = None
+    last_speech_ms: int | None = None
+    talkers: int = 0
+
+    def speech_started(self, t_ms: int) -> None:
+        if self.first_speech_ms is None:
+            self.first_speech_ms = t_ms
+        self.talkers += 1
+
+    def speech_stopped(self, t_ms: int) -> None:
+        self.talkers -= 1
+        self.last_speech_ms = t_ms
+
+    def stop(self, t_ms: int) -> None:
+        self.end_ms = t_ms
+        if self.talkers > 0:
+            self.last_speech_ms = t_ms
+
+    @property
+    def duration_ms(self) -> int:
+        end = self.end_ms if self.end_ms is not None else self.start_ms
+        if not self.trim:
+            return end - self.start_ms
+        if self.first_speech_ms is None or self.last_speech_ms is None:
+            return 0
+        return self.last_speech_ms - self.first_speech_ms
+
+    @property
+    def empty(self) -> bool:
+        """A trimmed recording with no speech at all keeps nothing (absent / failed)."""
+        return self.trim and self.first_speech_ms is None
+
+    @property
+    def seconds(self) -> int:
+        return whole_seconds(self.duration_ms)
+
+    @property
+    def file_size(self) -> int:
+        """8 kHz 16-bit mono WAV: a 44-byte header plus 16 000 bytes a second."""
+        return 44 + 16000 * self.seconds

@@ -1,0 +1,204 @@
+"""The simulation: a simpy environment, the calls and rooms, and the scenario's steps.
+
+Same-instant order is decided by named priorities (lower runs first):
+
+* ``URGENT`` (simpy's own): process starts and interrupts, i.e. the consequences of a step,
+  run before anything else due at that instant;
+* ``STEP``: scenario steps (arrivals, speech, key presses, hang-ups, REST actions), one at a
+  time in file order (calls in ``calls`` order, then ``actions``);
+* ``MEDIA``: media and timers running out (Say/Play/Pause ends, Dial timeLimit);
+* ``STOP``: the clock stops, after everything else due at that instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable
+from typing import Any
+
+import simpy
+from simpy.events import URGENT
+
+from . import actions
+from .call import Call
+from .conference import Conference, Participant
+from .eventlog import EventLog
+from .model import ConferenceAttrs, Document
+from .scenario import MAX_UNTIL_MS, Scenario
+from .sinks import Sink
+
+STEP, MEDIA, STOP = URGENT + 1, URGENT + 2, URGENT + 9
+AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".m4a", ".aac", ".ulaw", ".gsm")
+
+
+class Simulation:
+    """Runs one scenario. ``run()`` to the end, or ``advance(to_ms)`` step by step."""
+
+    def __init__(self, scenario: Scenario, *, sinks: Iterable[Sink] = (), seed: int | None = None,
+                 until_ms: int | None = None) -> None:  # fmt: skip
+        self.scenario = scenario
+        self.dialect = scenario.dialect
+        self.seed = scenario.seed if seed is None else seed
+        self.env = simpy.Environment()
+        self.eventlog = EventLog(lambda: self.env.now, sinks)
+        self.log = self.eventlog.logger
+        self._account_sids: dict[str, str] = {}
+        self.calls: dict[str, Call] = {}
+        self.calls_by_sid: dict[str, Call] = {}
+        for spec in scenario.calls:
+            call = Call(self, spec)
+            self.calls[call.name] = call
+            self.calls_by_sid[call.sid] = call
+        self.live_calls = 0
+        self.rooms: dict[tuple[str, str], Conference] = {}
+        self.instances: dict[tuple[str, str], int] = {}
+        self.until_ms = until_ms if until_ms is not None else scenario.until_ms
+        self.stop_event = simpy.Event(self.env)
+        self.stop_event._ok = True
+        self.stop_event._value = None
+        self.stop_event.callbacks.append(self._clock_stopped)
+        self.env.schedule(self.stop_event, STOP, self.until_ms or MAX_UNTIL_MS)
+        self.env.process(self.drive(self.steps()))
+        self.finished = False
+
+    # -- time ------------------------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        return int(self.env.now)
+
+    def media_wait(self, ms: int) -> simpy.Event:
+        """An event that fires when ms of media have played (MEDIA priority)."""
+        event = simpy.Event(self.env)
+        event._ok = True
+        event._value = None
+        self.env.schedule(event, MEDIA, ms)
+        return event
+
+    def after(self, ms: int, fn: Callable[[], None]) -> None:
+        self.media_wait(ms).callbacks.append(lambda _e: fn())
+
+    def _at_step(self, t_ms: int) -> simpy.Event:
+        event = simpy.Event(self.env)
+        event._ok = True
+        event._value = None
+        self.env.schedule(event, STEP, t_ms - self.env.now)
+        return event
+
+    # -- the scenario's steps ------------------------------------------------------------------
+    def steps(self) -> list[tuple[int, int, int, int, Callable[[], None]]]:
+        """(time, group, index, order, action): calls (group 0) before actions (group 1)."""
+        out: list[tuple[int, int, int, int, Callable[[], None]]] = []
+        for i, spec in enumerate(self.scenario.calls):
+            call = self.calls[spec.name]
+            out.append((spec.at_ms, 0, i, 0, call.arrive))
+            for s in spec.speech:
+                out.append((s.start_ms, 0, i, 1, lambda c=call: c.set_talking(True)))
+                out.append((s.end_ms, 0, i, 1, lambda c=call: c.set_talking(False)))
+            for press in spec.presses:
+                out.append((press.at_ms, 0, i, 2, lambda c=call, d=press.digits: c.press(d)))
+            if spec.hangup_ms is not None:
+                out.append((spec.hangup_ms, 0, i, 3, call.hangup))
+        for j, action in enumerate(self.scenario.actions):
+            out.append((action.at_ms, 1, j, 0, lambda a=action: actions.apply(self, a)))
+        out.sort(key=lambda step: step[:4])
+        return out
+
+    def drive(self, steps: list[tuple[int, int, int, int, Callable[[], None]]]
+              ) -> Generator[simpy.Event, Any, None]:  # fmt: skip
+        for t_ms, _group, _index, _order, step in steps:
+            yield self._at_step(t_ms)
+            step()
+
+    def run(self) -> Simulation:
+        """Run to the end: ``until``, or when nothing is left to happen (at most 4 h)."""
+        if not self.finished:
+            self.env.run(until=self.stop_event)
+            self.finished = True
+            self.eventlog.close()
+        return self
+
+    def advance(self, to_ms: int) -> None:
+        """Run everything due up to and including ``to_ms`` (for step-by-step use)."""
+        limit = min(to_ms, self.until_ms or MAX_UNTIL_MS)
+        while not self.finished and self.env.peek() <= limit:
+            self.env.step()
+            if self.stop_event.processed:
+                self.finished = True
+
+    def _clock_stopped(self, _event: simpy.Event) -> None:
+        if self.until_ms is None and self.live_calls:
+            self.warn(self.log, "clock-stopped",
+                      reason=f"the run stopped at the 4 h limit with {self.live_calls} call(s) "
+                             "still connected; set 'until' to choose when to stop")  # fmt: skip
+
+    # -- identities ----------------------------------------------------------------------------
+    def sid(self, kind: str, *parts: str) -> str:
+        return self.dialect.sid(kind, self.seed, *parts)
+
+    def account_sid(self, account: str) -> str:
+        sid = self._account_sids.get(account)
+        if sid is None:
+            sid = self._account_sids[account] = self.sid("AC", account)
+        return sid
+
+    def find_call(self, name_or_sid: str) -> Call | None:
+        return self.calls.get(name_or_sid) or self.calls_by_sid.get(name_or_sid)
+
+    def call_started(self) -> None:
+        self.live_calls += 1
+
+    def call_ended(self, _call: Call) -> None:
+        self.live_calls -= 1
+
+    # -- rooms -----------------------------------------------------------------------------------
+    def room(self, account: str, name: str, creator: ConferenceAttrs) -> Conference:
+        """The live conference of that name in that account, or a new one (new ConferenceSid)."""
+        key = (account, name)
+        room = self.rooms.get(key)
+        if room is None:
+            n = self.instances.get(key, 0)
+            self.instances[key] = n + 1
+            sid = self.sid("CF", account, name, str(n))
+            room = Conference(self, account, name, sid, creator)
+            self.rooms[key] = room
+        return room
+
+    def discard_if_unopened(self, room: Conference) -> None:
+        if not room.opened:
+            self.rooms.pop((room.account, room.name), None)
+
+    def room_closed(self, room: Conference) -> None:
+        self.rooms.pop((room.account, room.name), None)
+
+    def end_room(self, room: Conference) -> None:
+        """E3: REST end removes everyone; then each removed call's dial-end."""
+        for q in room.end("conference-ended-via-api"):
+            q.call.dial_over(q, "conference-ended")
+
+    def kick(self, p: Participant) -> None:
+        removed = p.room.remove(p, "kick")
+        p.call.dial_over(p, "kicked")
+        for q in removed:
+            q.call.dial_over(q, "conference-ended")
+
+    # -- documents -------------------------------------------------------------------------------
+    def fetch(self, url: str, purpose: str, log: Any) -> Document | int | None:
+        """What the app serves at url: a document, a media file's length, or None (missing)."""
+        doc = self.scenario.documents.get(url)
+        if doc is not None:
+            return doc
+        media = self.scenario.media
+        if purpose != "Redirect" and purpose != "action" and (
+            url in media or url.lower().split("?")[0].endswith(AUDIO_SUFFIXES)
+        ):
+            return media.get(url, 10_000)
+        self.warn(log, "document-missing", url=url, purpose=purpose,
+                  reason="the scenario's documents have nothing at this URL; the simulator "
+                         "answers an empty <Response/>")  # fmt: skip
+        return None
+
+    def fetch_document(self, url: str, purpose: str, log: Any) -> Document:
+        doc = self.fetch(url, purpose, log)
+        return doc if isinstance(doc, Document) else Document(verbs=(), source=url)
+
+    def warn(self, log: Any, event: str, **params: Any) -> None:
+        log.warning(event, kind="warning", params=params, requests=[])

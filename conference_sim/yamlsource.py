@@ -1,0 +1,98 @@
+"""YAML loading that remembers line numbers and refuses duplicate keys.
+
+Mappings come back as :class:`LineDict` and sequences as :class:`LineList`; both know the line
+of each key or item, so validation errors can point at the exact place in the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .errors import ScenarioError
+
+
+class LineDict(dict):
+    """A dict that knows the 1-based line of itself and of each key."""
+
+    line: int
+    key_lines: dict[Any, int]
+    value_styles: dict[Any, str | None]
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A list that knows the 1-based line of itself and of each item."""
+
+    line: int
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    result.value_styles = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise ScenarioError(
+                "a mapping key must be a plain value", line=key_node.start_mark.line + 1
+            ) from None
+        if key in result:
+            raise ScenarioError(
+                f"duplicate key {key!r} (first given on line {result.key_lines[key]}); "
+                "each key may appear once in a mapping",
+                line=key_node.start_mark.line + 1,
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+        result.value_styles[key] = getattr(value_node, "style", None)
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load_yaml(text: str, path: str | None = None) -> Any:
+    """Parse one YAML document; syntax errors become ScenarioError with the line."""
+    try:
+        docs = list(yaml.load_all(text, Loader=_Loader))
+    except ScenarioError as err:
+        raise err.located(path=path) from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = err.problem or "malformed YAML"
+        context = f" ({err.context})" if err.context else ""
+        raise ScenarioError(
+            f"this is not valid YAML: {problem}{context}", path=path, line=line
+        ) from None
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"this is not valid YAML: {err}", path=path) from None
+    if len(docs) > 1:
+        raise ScenarioError(
+            "a scenario file holds one YAML document; found several ('---' separators)", path=path
+        )
+    return docs[0] if docs else None
