@@ -20,8 +20,11 @@ def apply(sim: Simulation, action: ActionSpec) -> None:
     if verb in ("end", "announce"):
         room = sim.rooms.get((action.account, action.target))
         if room is None:
-            _missing(sim, action, f"no live conference named {action.target!r} in account "
-                                  f"{action.account!r}")  # fmt: skip
+            _missing(
+                sim,
+                action,
+                f"no live conference named {action.target!r} in account {action.account!r}",
+            )
             return
         if verb == "end":
             sim.end_room(room)
@@ -30,8 +33,7 @@ def apply(sim: Simulation, action: ActionSpec) -> None:
         if "call" in opts:
             target = _participant(sim, str(opts["call"]))
             if target is None or target.room is not room:
-                _missing(sim, action, f"{opts['call']!r} is not a participant of "
-                                      f"{action.target!r}")  # fmt: skip
+                _missing(sim, action, f"{opts['call']!r} is not a participant of {action.target!r}")
                 return
         room.announce(str(opts["url"]), str(opts.get("method", "POST")), target)
         return
@@ -60,6 +62,11 @@ def _participant(sim: Simulation, name_or_sid: str) -> Participant | None:
 
 
 def _missing(sim: Simulation, action: ActionSpec, why: str) -> None:
-    sim.warn(sim.log.bind(account=action.account), "action-failed", action=action.verb,
-             target=action.target, ErrorCode="20404",
-             reason=f"{why}; the platform would answer 404 and nothing changes")  # fmt: skip
+    sim.warn(
+        sim.log.bind(account=action.account),
+        "action-failed",
+        action=action.verb,
+        target=action.target,
+        ErrorCode="20404",
+        reason=f"{why}; the platform would answer 404 and nothing changes",
+    )

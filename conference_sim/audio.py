@@ -25,8 +25,15 @@ MAX_INSTANT_REDIRECTS = 50
 class Player:
     """Plays one source (a document URL, a media URL, or the default music) until stopped."""
 
-    def __init__(self, sim: Simulation, url: str | None, method: str, purpose: str, log: Any,
-                 on_done: Callable[[bool], None] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        sim: Simulation,
+        url: str | None,
+        method: str,
+        purpose: str,
+        log: Any,
+        on_done: Callable[[bool], None] | None = None,
+    ) -> None:
         self.sim = sim
         self.url = url  # None: the platform's default music
         self.method = method
@@ -86,10 +93,15 @@ class Player:
             i += 1
             name = type(verb).__name__
             if name not in allowed:
-                self.sim.warn(self.log, "document-invalid", url=url, purpose=self.purpose,
-                              reason=f"<{name}> is not allowed in a {self.purpose} document "
-                                     f"({self.sim.dialect.name} allows "
-                                     f"{', '.join(sorted(allowed))}); the rest is skipped")  # fmt: skip
+                self.sim.warn(
+                    self.log,
+                    "document-invalid",
+                    url=url,
+                    purpose=self.purpose,
+                    reason=f"<{name}> is not allowed in a {self.purpose} document "
+                    f"({self.sim.dialect.name} allows "
+                    f"{', '.join(sorted(allowed))}); the rest is skipped",
+                )
                 return True
             if isinstance(verb, Play):
                 self.now_playing = verb.url
@@ -108,8 +120,13 @@ class Player:
                 hops = hops + 1 if self.sim.env.now == last_t else 0
                 last_t = self.sim.env.now
                 if hops > MAX_INSTANT_REDIRECTS:
-                    self.sim.warn(self.log, "document-invalid", url=url, purpose=self.purpose,
-                                  reason="<Redirect> loops without playing anything; stopped")  # fmt: skip
+                    self.sim.warn(
+                        self.log,
+                        "document-invalid",
+                        url=url,
+                        purpose=self.purpose,
+                        reason="<Redirect> loops without playing anything; stopped",
+                    )
                     return True
                 url = verb.url or url
                 nxt = self.sim.fetch(url, self.purpose, self.log)

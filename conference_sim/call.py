@@ -58,8 +58,11 @@ class Call:
     def arrive(self) -> None:
         self.started = True
         self.sim.call_started()
-        self.log.info("call-start", kind="call",
-                      params={"CallSid": self.sid, "From": self.spec.from_, "To": self.spec.to})  # fmt: skip
+        self.log.info(
+            "call-start",
+            kind="call",
+            params={"CallSid": self.sid, "From": self.spec.from_, "To": self.spec.to},
+        )
         self.process = self.sim.env.process(self.run())
 
     def hangup(self) -> None:
@@ -99,10 +102,15 @@ class Call:
             verb = verbs[i]
             i += 1
             if isinstance(verb, Say | Play):
-                one = say_ms(verb.text) if isinstance(verb, Say) else media_ms(
-                    verb.url, self.sim.scenario.media)  # fmt: skip
+                one = (
+                    say_ms(verb.text)
+                    if isinstance(verb, Say)
+                    else media_ms(verb.url, self.sim.scenario.media)
+                )
                 self.now_playing = f"say: {verb.text}" if isinstance(verb, Say) else verb.url
-                yield self.sim.env.event() if verb.loop == 0 else self.sim.media_wait(one * verb.loop)
+                yield (
+                    self.sim.env.event() if verb.loop == 0 else self.sim.media_wait(one * verb.loop)
+                )
                 self.now_playing = None
             elif isinstance(verb, Pause):
                 yield self.sim.media_wait(verb.length_ms)
@@ -112,9 +120,12 @@ class Call:
                 hops = hops + 1 if self.sim.env.now == last_t else 0
                 last_t = self.sim.env.now
                 if hops > MAX_INSTANT_REDIRECTS:
-                    self.sim.warn(self.log, "document-invalid", url=url or doc.source,
-                                  reason="<Redirect> loops without any time passing; the call "
-                                         "hangs up")  # fmt: skip
+                    self.sim.warn(
+                        self.log,
+                        "document-invalid",
+                        url=url or doc.source,
+                        reason="<Redirect> loops without any time passing; the call hangs up",
+                    )
                     return "redirect-loop"
                 target = verb.url or url
                 if target is None:  # the inline document again
@@ -135,9 +146,14 @@ class Call:
         except Refused as refused:
             self.sim.discard_if_unopened(room)
             self.log.bind(conference=verb.room).info(
-                "join-refused", kind="call",
-                params={"CallSid": self.sid, "ErrorCode": str(refused.code),
-                        "Reason": refused.reason})  # fmt: skip
+                "join-refused",
+                kind="call",
+                params={
+                    "CallSid": self.sid,
+                    "ErrorCode": str(refused.code),
+                    "Reason": refused.reason,
+                },
+            )
             # L1: a duplicate label goes on with the next verb, with no action request.
             send_action = refused.code != 16025
             self.finish_dial(verb, "failed", refused.code, joined_ms=None, send_action=send_action)
@@ -184,21 +200,34 @@ class Call:
         if self.process is not None and self.process.is_alive:
             self.process.interrupt(DialOver(why))
 
-    def finish_dial(self, verb: Dial, status: str, error: int | None = None, *,
-                    joined_ms: int | None, send_action: bool = True) -> None:  # fmt: skip
+    def finish_dial(
+        self,
+        verb: Dial,
+        status: str,
+        error: int | None = None,
+        *,
+        joined_ms: int | None,
+        send_action: bool = True,
+    ) -> None:
         stay = 0 if joined_ms is None else self.sim.now - joined_ms
         requests = []
         if verb.action is not None and send_action:
             requests.append(Request("action", verb.action, verb.method))
         self.log.bind(conference=verb.room).info(
-            "dial-end", kind="call", params=dial_params(self, status, error, stay),
-            requests=requests)  # fmt: skip
+            "dial-end",
+            kind="call",
+            params=dial_params(self, status, error, stay),
+            requests=requests,
+        )
 
     def end(self, reason: str) -> None:
         if self.ended:
             return
         self.ended = True
         self.now_playing = None
-        self.log.info("call-end", kind="call",
-                      params={"CallSid": self.sid, "CallStatus": "completed", "reason": reason})  # fmt: skip
+        self.log.info(
+            "call-end",
+            kind="call",
+            params={"CallSid": self.sid, "CallStatus": "completed", "reason": reason},
+        )
         self.sim.call_ended(self)

@@ -67,7 +67,9 @@ def participant_params(room: Conference, p: Participant, event: str, t_ms: int) 
     return params
 
 
-def dial_params(call: Call, status: str, error: int | None, in_conference_ms: int) -> dict[str, str]:
+def dial_params(
+    call: Call, status: str, error: int | None, in_conference_ms: int
+) -> dict[str, str]:
     params = {
         "CallSid": call.sid,
         "AccountSid": call.account_sid,

@@ -22,19 +22,29 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="conference-sim",
-                     description="Emulate SignalWire cXML / Twilio TwiML conference rooms on a "
-                                 "simulated clock.")  # fmt: skip
+    parser = _Parser(
+        prog="conference-sim",
+        description="Emulate SignalWire cXML / Twilio TwiML conference rooms on a simulated clock.",
+    )
     parser.add_argument("--version", action="version", version=f"conference-sim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                parser_class=_Parser)  # fmt: skip
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     run = sub.add_parser("run", help="print a scenario's timeline")
     run.add_argument("scenario", metavar="SCENARIO")
-    run.add_argument("--format", choices=("table", "jsonl"), default=None,
-                     help="table (default on a terminal) or jsonl (default otherwise)")  # fmt: skip
+    run.add_argument(
+        "--format",
+        choices=("table", "jsonl"),
+        default=None,
+        help="table (default on a terminal) or jsonl (default otherwise)",
+    )
     run.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
-    run.add_argument("--until", type=_until, default=None,
-                     help="stop the clock at this time (e.g. 90, 5m, 1h30m)")  # fmt: skip
+    run.add_argument(
+        "--until",
+        type=_until,
+        default=None,
+        help="stop the clock at this time (e.g. 90, 5m, 1h30m)",
+    )
     run.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
@@ -51,8 +61,9 @@ def _until(text: str) -> int:
     from .timeparse import to_ms
 
     try:
-        ms = to_ms(text.strip() if not text.replace(".", "", 1).isdigit() else float(text),
-                   what="--until")  # fmt: skip
+        ms = to_ms(
+            text.strip() if not text.replace(".", "", 1).isdigit() else float(text), what="--until"
+        )
     except InputError as err:
         raise argparse.ArgumentTypeError(err.message) from None
     if ms == 0:

@@ -30,14 +30,16 @@ LEAVE_REASONS = {
     "api-end": ("in-progress", "conference_ended_via_api"),
 }
 END_TEXT = {
-    "participant-with-end-conference-on-exit-left":
-        "Participant {who} with endConferenceOnExit left the conference",
-    "participant-with-end-conference-on-exit-kicked":
-        "Participant {who} with endConferenceOnExit was removed from the conference",
+    "participant-with-end-conference-on-exit-left": (
+        "Participant {who} with endConferenceOnExit left the conference"
+    ),
+    "participant-with-end-conference-on-exit-kicked": (
+        "Participant {who} with endConferenceOnExit was removed from the conference"
+    ),
     "last-participant-left": "The last participant {who} left the conference",
     "last-participant-kicked": "The last participant {who} was removed from the conference",
     "conference-ended-via-api": "Conference ended via API",
-}  # fmt: skip
+}
 
 
 class Refused(Exception):
@@ -91,8 +93,9 @@ class Participant:
 class Conference:
     """One conference instance (one ConferenceSid) of the room ``(account, name)``."""
 
-    def __init__(self, sim: Simulation, account: str, name: str, sid: str,
-                 creator: ConferenceAttrs) -> None:  # fmt: skip
+    def __init__(
+        self, sim: Simulation, account: str, name: str, sid: str, creator: ConferenceAttrs
+    ) -> None:
         self.sim = sim
         self.dialect = sim.dialect
         self.account = account
@@ -107,8 +110,9 @@ class Conference:
         self.max_participants = creator.max_participants
         trim = creator.trim or self.dialect.trim_default
         self.trim = trim == "trim-silence"
-        self.recording_events = (creator.recording_status_callback_event
-                                 or self.dialect.recording_events_default)  # fmt: skip
+        self.recording_events = (
+            creator.recording_status_callback_event or self.dialect.recording_events_default
+        )
         self.state = INIT
         self.participants: dict[str, Participant] = {}
         self.started_ms: int | None = None
@@ -121,11 +125,18 @@ class Conference:
         self.log = sim.log.bind(conference=name, account=account)
 
     # -- emitting --------------------------------------------------------------------------------
-    def emit(self, event: str, p: Participant | None = None, extra: dict[str, str] | None = None,
-             also: tuple[Request, ...] = ()) -> None:  # fmt: skip
+    def emit(
+        self,
+        event: str,
+        p: Participant | None = None,
+        extra: dict[str, str] | None = None,
+        also: tuple[Request, ...] = (),
+    ) -> None:
         """A conference event: parameters per SPEC 4, a statusCallback request iff subscribed."""
         t = self.sim.now
-        params = cb.participant_params(self, p, event, t) if p else cb.conference_params(self, event, t)
+        params = (
+            cb.participant_params(self, p, event, t) if p else cb.conference_params(self, event, t)
+        )
         requests: list[Request] = []
         if self.status_callback and event in self.subscribed:
             self.sequence += 1
@@ -136,8 +147,13 @@ class Conference:
         requests.extend(also)
         (p.log if p else self.log).info(event, kind="conference", params=params, requests=requests)
 
-    def audio(self, event: str, p: Participant | None = None, requests: tuple[Request, ...] = (),
-              **params: Any) -> None:  # fmt: skip
+    def audio(
+        self,
+        event: str,
+        p: Participant | None = None,
+        requests: tuple[Request, ...] = (),
+        **params: Any,
+    ) -> None:
         (p.log if p else self.log).info(event, kind="audio", params=params, requests=list(requests))
 
     # -- joining ---------------------------------------------------------------------------------
@@ -149,14 +165,19 @@ class Conference:
             target = self.sim.find_call(a.coach)
             tp = target.participant if target is not None else None
             if tp is None or tp.room is not self or target is call:
-                raise Refused(13240, f"Invalid whisper SID: {a.coach} is not a participant "
-                                     f"connected to conference {self.name!r}")  # fmt: skip
+                raise Refused(
+                    13240,
+                    f"Invalid whisper SID: {a.coach} is not a participant "
+                    f"connected to conference {self.name!r}",
+                )
             coach_of = target
         if a.participant_label is not None and any(
             p.label == a.participant_label for p in self.participants.values()
         ):
-            raise Refused(16025, f"participantLabel {a.participant_label!r} is already in use "
-                                 "in this conference")  # fmt: skip
+            raise Refused(
+                16025,
+                f"participantLabel {a.participant_label!r} is already in use in this conference",
+            )
         if len(self.participants) >= self.max_participants:
             raise Refused(16020, f"Conference is full (maxParticipants={self.max_participants})")
         p = Participant(self, call, dial, coach_of)
@@ -167,10 +188,14 @@ class Conference:
         self.opened = True
         self.first_call_sid = first.call.sid
         if self.status_callback and self.creator.status_callback_event is None:
-            self.sim.warn(self.log, "callback-unsubscribed", statusCallback=self.status_callback,
-                          reason="statusCallback is set but statusCallbackEvent is not, so no "
-                                 "event is subscribed (the platform default is none); add e.g. "
-                                 "statusCallbackEvent='start end join leave'")  # fmt: skip
+            self.sim.warn(
+                self.log,
+                "callback-unsubscribed",
+                statusCallback=self.status_callback,
+                reason="statusCallback is set but statusCallbackEvent is not, so no "
+                "event is subscribed (the platform default is none); add e.g. "
+                "statusCallbackEvent='start end join leave'",
+            )
 
     def join(self, p: Participant) -> None:
         if not self.opened:
@@ -178,9 +203,13 @@ class Conference:
         else:
             ignored = sorted(ROOM_ATTRIBUTES_SET & p.attrs.given)
             if ignored:
-                self.sim.warn(p.log, "attribute-ignored", attributes=" ".join(ignored),
-                              reason="only the participant that creates the conference sets "
-                                     "these (A1); this participant's values are ignored")  # fmt: skip
+                self.sim.warn(
+                    p.log,
+                    "attribute-ignored",
+                    attributes=" ".join(ignored),
+                    reason="only the participant that creates the conference sets "
+                    "these (A1); this participant's values are ignored",
+                )
         self.participants[p.call.name] = p
         self.emit("participant-join", p)
         if self.state == INIT:
@@ -214,8 +243,9 @@ class Conference:
             self.update_speech(q)
 
     def beep(self, subject: Participant, reason: str) -> None:
-        heard_by = [q.call.name for q in self.participants.values()
-                    if q is not subject and not q.held]  # fmt: skip
+        heard_by = [
+            q.call.name for q in self.participants.values() if q is not subject and not q.held
+        ]
         self.audio("beep", subject, reason=reason, heard_by=heard_by)
 
     # -- wait and hold audio --------------------------------------------------------------------
@@ -259,8 +289,9 @@ class Conference:
         self.emit("participant-mute" if muted else "participant-unmute", p)
         self.update_speech(p)
 
-    def set_held(self, p: Participant, held: bool, url: str | None = None,
-                 method: str = "GET") -> None:  # fmt: skip
+    def set_held(
+        self, p: Participant, held: bool, url: str | None = None, method: str = "GET"
+    ) -> None:
         """H1: a held participant hears hold audio, is not heard and hears nobody."""
         if p.held == held:
             return
@@ -297,17 +328,32 @@ class Conference:
         if holder.announcement is not None:
             holder.announcement.stop()
         log = target.log if target is not None else self.log
-        player = Player(self.sim, url, method, "announceUrl", log,
-                        on_done=lambda ok: self.announcement_done(player, url, target, ok))  # fmt: skip
+        player = Player(
+            self.sim,
+            url,
+            method,
+            "announceUrl",
+            log,
+            on_done=lambda ok: self.announcement_done(player, url, target, ok),
+        )
         holder.announcement = player
-        heard_by = ([target.call.name] if target is not None else
-                    [q.call.name for q in self.participants.values() if not q.held])  # fmt: skip
-        self.audio("announcement-start", target, requests=(Request("announceUrl", url, method),),
-                   url=url, heard_by=heard_by)  # fmt: skip
+        heard_by = (
+            [target.call.name]
+            if target is not None
+            else [q.call.name for q in self.participants.values() if not q.held]
+        )
+        self.audio(
+            "announcement-start",
+            target,
+            requests=(Request("announceUrl", url, method),),
+            url=url,
+            heard_by=heard_by,
+        )
         player.start()
 
-    def announcement_done(self, player: Player, url: str, target: Participant | None,
-                          ok: bool) -> None:  # fmt: skip
+    def announcement_done(
+        self, player: Player, url: str, target: Participant | None, ok: bool
+    ) -> None:
         holder = target if target is not None else self
         if holder.announcement is player:
             holder.announcement = None
@@ -356,10 +402,15 @@ class Conference:
         target = self.sim.find_call(str(sid)) if sid is not None else p.coach_of
         tp = target.participant if target is not None else None
         if target is None or tp is None or tp.room is not self or target is p.call:
-            self.sim.warn(p.log, "action-failed", action="update", target=p.call.name,
-                          ErrorCode="16028",
-                          reason=f"callSidToCoach {sid!r} is not a participant of this "
-                                 "conference; coaching is unchanged")  # fmt: skip
+            self.sim.warn(
+                p.log,
+                "action-failed",
+                action="update",
+                target=p.call.name,
+                ErrorCode="16028",
+                reason=f"callSidToCoach {sid!r} is not a participant of this "
+                "conference; coaching is unchanged",
+            )
             return False
         was = p.coach_of
         p.coach_of = target
@@ -377,16 +428,22 @@ class Conference:
             p.announcement = None
         del self.participants[p.call.name]
         status, reason = LEAVE_REASONS[cause]
-        self.emit("participant-leave", p,
-                  extra={"ParticipantCallStatus": status, "ReasonParticipantLeft": reason})  # fmt: skip
+        self.emit(
+            "participant-leave",
+            p,
+            extra={"ParticipantCallStatus": status, "ReasonParticipantLeft": reason},
+        )
 
     def remove(self, p: Participant, cause: str) -> list[Participant]:
         """S5/E1/E2: p leaves. Returns the other participants removed if the room ended."""
         self.detach(p, cause)
         kicked = cause == "kick"
         if p.end_on_exit:
-            reason = ("participant-with-end-conference-on-exit-kicked" if kicked
-                      else "participant-with-end-conference-on-exit-left")  # fmt: skip
+            reason = (
+                "participant-with-end-conference-on-exit-kicked"
+                if kicked
+                else "participant-with-end-conference-on-exit-left"
+            )
             return self.end(reason, by=p)
         if not self.participants:
             return self.end("last-participant-kicked" if kicked else "last-participant-left", by=p)
@@ -404,7 +461,9 @@ class Conference:
             self.announcement = None
         self.state = COMPLETED
         self.ended_ms = self.sim.now
-        duration = 0 if self.started_ms is None else cb.whole_seconds(self.ended_ms - self.started_ms)
+        duration = (
+            0 if self.started_ms is None else cb.whole_seconds(self.ended_ms - self.started_ms)
+        )
         who = by.call.name if by is not None else ""
         extra = {"ReasonConferenceEnded": reason, "Reason": END_TEXT[reason].format(who=who)}
         if by is not None:
@@ -448,16 +507,21 @@ class Conference:
         }
         if status == "completed":
             params["RecordingDuration"] = str(rec.seconds)
-        params.update(RecordingChannels="1", RecordingSource="Conference",
-                      RecordingStartTime=cb.rfc2822(self.sim.scenario.start, rec.start_ms))  # fmt: skip
-        if self.dialect.recording_call_sid:
-            if self.first_call_sid is not None:
-                params["CallSid"] = self.first_call_sid
+        params.update(
+            RecordingChannels="1",
+            RecordingSource="Conference",
+            RecordingStartTime=cb.rfc2822(self.sim.scenario.start, rec.start_ms),
+        )
+        if self.dialect.recording_call_sid and self.first_call_sid is not None:
+            params["CallSid"] = self.first_call_sid
         requests = []
         url = self.creator.recording_status_callback
         if url and status in self.recording_events:
-            requests.append(Request("recordingStatusCallback", url,
-                                    self.creator.recording_status_callback_method))  # fmt: skip
+            requests.append(
+                Request(
+                    "recordingStatusCallback", url, self.creator.recording_status_callback_method
+                )
+            )
         self.log.info(f"recording-{status}", kind="recording", params=params, requests=requests)
 
 

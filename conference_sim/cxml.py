@@ -50,7 +50,9 @@ DIAL_INERT = (
     "callReason",
 )
 URL = re.compile(r"^https?://[^\s/]+\S*$")
-CALLSID_LIKE = re.compile(r"^(CA[0-9a-fA-F]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+CALLSID_LIKE = re.compile(
+    r"^(CA[0-9a-fA-F]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
 
 
 def _allowed(name: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -158,18 +160,38 @@ def conference_attrs(raw: dict[str, str], dialect: Dialect) -> ConferenceAttrs:
 
 KNOWN_CONFERENCE_ATTRIBUTES = frozenset(
     {
-        "beep", "muted", "startConferenceOnEnter", "endConferenceOnExit", "waitUrl",
-        "waitMethod", "maxParticipants", "record", "recordingStatusCallback",
-        "recordingStatusCallbackEvent", "recordingStatusCallbackMethod", "trim",
-        "statusCallback", "statusCallbackEvent", "statusCallbackMethod", "eventCallbackUrl",
-        "coach", "participantLabel", "jitterBufferSize", "region",
+        "beep",
+        "muted",
+        "startConferenceOnEnter",
+        "endConferenceOnExit",
+        "waitUrl",
+        "waitMethod",
+        "maxParticipants",
+        "record",
+        "recordingStatusCallback",
+        "recordingStatusCallbackEvent",
+        "recordingStatusCallbackMethod",
+        "trim",
+        "statusCallback",
+        "statusCallbackEvent",
+        "statusCallbackMethod",
+        "eventCallbackUrl",
+        "coach",
+        "participantLabel",
+        "jitterBufferSize",
+        "region",
     }
-)  # fmt: skip
+)
 KNOWN_DIAL_ATTRIBUTES = ("action", "method", "timeLimit", "hangupOnStar", *DIAL_INERT)
 
 
-def dial(room: str, conf: dict[str, str], dial_raw: dict[str, str], dialect: Dialect,
-         line: int | None = None) -> Dial:  # fmt: skip
+def dial(
+    room: str,
+    conf: dict[str, str],
+    dial_raw: dict[str, str],
+    dialect: Dialect,
+    line: int | None = None,
+) -> Dial:
     """Build a Dial from ``<Dial>`` attributes and its one ``<Conference>`` noun."""
     room = room.strip()
     if not room:
@@ -213,9 +235,7 @@ def _only(el: ET.Element, allowed: tuple[str, ...]) -> None:
     extra = sorted(set(el.attrib) - set(allowed))
     if extra:
         names = ", ".join(allowed) if allowed else "none"
-        raise DocumentError(
-            f"<{el.tag}> has unknown attribute {extra[0]!r}; allowed: {names}"
-        )
+        raise DocumentError(f"<{el.tag}> has unknown attribute {extra[0]!r}; allowed: {names}")
 
 
 def _verb(el: ET.Element, dialect: Dialect) -> Verb:
@@ -243,14 +263,18 @@ def _verb(el: ET.Element, dialect: Dialect) -> Verb:
         _only(el, ("method",))
         if text:
             _url("<Redirect> URL", text)
-        return Redirect(url=text or None, method=_allowed("method", el.get("method", "POST"), METHODS))
+        return Redirect(
+            url=text or None, method=_allowed("method", el.get("method", "POST"), METHODS)
+        )
     if tag == "Hangup":
         _only(el, ())
         return Hangup()
     if tag == "Dial":
         nouns = list(el)
         if text or len(nouns) != 1 or nouns[0].tag != "Conference":
-            found = ", ".join(f"<{n.tag}>" for n in nouns) or (f"the text {text!r}" if text else "nothing")
+            found = ", ".join(f"<{n.tag}>" for n in nouns) or (
+                f"the text {text!r}" if text else "nothing"
+            )
             raise DocumentError(
                 "<Dial> must hold exactly one <Conference> noun (the simulator follows conference "
                 f"dials only); found {found}"

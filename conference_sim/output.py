@@ -9,11 +9,28 @@ from .timeparse import clock
 
 # The params worth a glance per event; everything else is in --format jsonl.
 SUMMARY_KEYS = (
-    "reason", "heard_by", "source", "url", "Muted", "Hold", "Coaching", "ReasonParticipantLeft",
-    "ParticipantCallStatus", "ReasonConferenceEnded", "Duration", "DialCallStatus", "ErrorCode",
-    "Reason", "RecordingStatus", "RecordingDuration", "RecordingFileSize", "attributes",
-    "purpose", "action", "target",
-)  # fmt: skip
+    "reason",
+    "heard_by",
+    "source",
+    "url",
+    "Muted",
+    "Hold",
+    "Coaching",
+    "ReasonParticipantLeft",
+    "ParticipantCallStatus",
+    "ReasonConferenceEnded",
+    "Duration",
+    "DialCallStatus",
+    "ErrorCode",
+    "Reason",
+    "RecordingStatus",
+    "RecordingDuration",
+    "RecordingFileSize",
+    "attributes",
+    "purpose",
+    "action",
+    "target",
+)
 QUIET = {"Muted": "false", "Hold": "false", "Coaching": "false"}
 
 
@@ -58,21 +75,43 @@ class TableSink:
         from rich.console import Console
         from rich.table import Table
 
-        console = Console(file=self.stream, width=200 if not self.stream.isatty() else None,
-                          force_terminal=self.color, no_color=self.color is False,
-                          highlight=False, soft_wrap=False)  # fmt: skip
-        table = Table(box=None, pad_edge=False, header_style="bold", title=self.title or None,
-                      title_justify="left")  # fmt: skip
+        console = Console(
+            file=self.stream,
+            width=200 if not self.stream.isatty() else None,
+            force_terminal=self.color,
+            no_color=self.color is False,
+            highlight=False,
+            soft_wrap=False,
+        )
+        table = Table(
+            box=None,
+            pad_edge=False,
+            header_style="bold",
+            title=self.title or None,
+            title_justify="left",
+        )
         table.add_column("time", justify="right", no_wrap=True)
         table.add_column("event", no_wrap=True)
         table.add_column("conference", no_wrap=True)
         table.add_column("call", no_wrap=True)
         table.add_column("details", overflow="fold")
         table.add_column("requests", overflow="fold")
-        styles = {"warning": "yellow", "conference": "cyan", "recording": "magenta",
-                  "audio": "dim", "call": ""}  # fmt: skip
+        styles = {
+            "warning": "yellow",
+            "conference": "cyan",
+            "recording": "magenta",
+            "audio": "dim",
+            "call": "",
+        }
         for e in self.rows:
-            table.add_row(clock(e.t_ms), e.event, e.conference or "", e.call or "", summary(e),
-                          requests_text(e), style=styles.get(e.kind, ""))  # fmt: skip
+            table.add_row(
+                clock(e.t_ms),
+                e.event,
+                e.conference or "",
+                e.call or "",
+                summary(e),
+                requests_text(e),
+                style=styles.get(e.kind, ""),
+            )
         console.print(table)
         self.stream.flush()

@@ -33,8 +33,14 @@ AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".m4a", ".aac", ".ulaw", ".gsm")
 class Simulation:
     """Runs one scenario. ``run()`` to the end, or ``advance(to_ms)`` step by step."""
 
-    def __init__(self, scenario: Scenario, *, sinks: Iterable[Sink] = (), seed: int | None = None,
-                 until_ms: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        sinks: Iterable[Sink] = (),
+        seed: int | None = None,
+        until_ms: int | None = None,
+    ) -> None:
         self.scenario = scenario
         self.dialect = scenario.dialect
         self.seed = scenario.seed if seed is None else seed
@@ -102,8 +108,9 @@ class Simulation:
         out.sort(key=lambda step: step[:4])
         return out
 
-    def drive(self, steps: list[tuple[int, int, int, int, Callable[[], None]]]
-              ) -> Generator[simpy.Event, Any, None]:  # fmt: skip
+    def drive(
+        self, steps: list[tuple[int, int, int, int, Callable[[], None]]]
+    ) -> Generator[simpy.Event, Any, None]:
         for t_ms, _group, _index, _order, step in steps:
             yield self._at_step(t_ms)
             step()
@@ -126,9 +133,12 @@ class Simulation:
 
     def _clock_stopped(self, _event: simpy.Event) -> None:
         if self.until_ms is None and self.live_calls:
-            self.warn(self.log, "clock-stopped",
-                      reason=f"the run stopped at the 4 h limit with {self.live_calls} call(s) "
-                             "still connected; set 'until' to choose when to stop")  # fmt: skip
+            self.warn(
+                self.log,
+                "clock-stopped",
+                reason=f"the run stopped at the 4 h limit with {self.live_calls} call(s) "
+                "still connected; set 'until' to choose when to stop",
+            )
 
     # -- identities ----------------------------------------------------------------------------
     def sid(self, kind: str, *parts: str) -> str:
@@ -187,13 +197,20 @@ class Simulation:
         if doc is not None:
             return doc
         media = self.scenario.media
-        if purpose != "Redirect" and purpose != "action" and (
-            url in media or url.lower().split("?")[0].endswith(AUDIO_SUFFIXES)
+        if (
+            purpose != "Redirect"
+            and purpose != "action"
+            and (url in media or url.lower().split("?")[0].endswith(AUDIO_SUFFIXES))
         ):
             return media.get(url, 10_000)
-        self.warn(log, "document-missing", url=url, purpose=purpose,
-                  reason="the scenario's documents have nothing at this URL; the simulator "
-                         "answers an empty <Response/>")  # fmt: skip
+        self.warn(
+            log,
+            "document-missing",
+            url=url,
+            purpose=purpose,
+            reason="the scenario's documents have nothing at this URL; the simulator "
+            "answers an empty <Response/>",
+        )
         return None
 
     def fetch_document(self, url: str, purpose: str, log: Any) -> Document:
