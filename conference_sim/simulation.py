@@ -22,6 +22,7 @@ from . import actions
 from .call import Call
 from .conference import Conference, Participant
 from .eventlog import EventLog
+from .hearing import Hearing
 from .model import ConferenceAttrs, Document
 from .scenario import MAX_UNTIL_MS, Scenario
 from .sinks import Sink
@@ -140,6 +141,12 @@ class Simulation:
                 "still connected; set 'until' to choose when to stop",
             )
 
+    def hearing(self) -> dict[str, Hearing]:
+        """Who hears whom at the current instant (see :mod:`conference_sim.hearing`)."""
+        from .hearing import hearing
+
+        return hearing(self)
+
     # -- identities ----------------------------------------------------------------------------
     def sid(self, kind: str, *parts: str) -> str:
         return self.dialect.sid(kind, self.seed, *parts)
@@ -219,3 +226,4 @@ class Simulation:
 
     def warn(self, log: Any, event: str, **params: Any) -> None:
         log.warning(event, kind="warning", params=params, requests=[])
+
