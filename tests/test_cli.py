@@ -1,0 +1,92 @@
+"""SPEC 6 command line: run's JSONL (pinned shape), the table, options, determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conference_sim.cli import main
+
+ROOT = Path(__file__).parent.parent
+SIMPLE = str(ROOT / "scenarios" / "01-simple.yaml")
+PINNED_KEYS = ["seq", "t", "kind", "event", "conference", "account", "call", "params", "requests"]
+
+
+def jsonl(capsys, *argv: str) -> list[dict]:
+    assert main(["run", *argv, "--format", "jsonl"]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_jsonl_has_the_pinned_keys_in_order_and_types(capsys):
+    rows = jsonl(capsys, SIMPLE)
+    assert [r["seq"] for r in rows] == list(range(len(rows)))
+    for r in rows:
+        assert list(r) == PINNED_KEYS
+        assert isinstance(r["t"], float)
+        assert all(isinstance(v, str) for v in r["params"].values()) or r["kind"] == "audio"
+    join = next(r for r in rows if r["event"] == "participant-join")
+    assert (join["conference"], join["account"], join["call"]) == ("Room 1234", "default", "alice")
+    assert join["requests"] == [
+        {"purpose": "statusCallback", "url": "https://app.example/conference-events",
+         "method": "POST"}
+    ]  # fmt: skip
+    start = next(r for r in rows if r["event"] == "conference-start")
+    assert start["call"] is None
+    call_start = rows[0]
+    assert call_start["event"] == "call-start" and call_start["conference"] is None
+
+
+def test_jsonl_contains_the_simple_lifecycle(capsys):
+    events = [r["event"] for r in jsonl(capsys, SIMPLE)]
+    for needed in ("participant-join", "conference-start", "participant-leave", "conference-end"):
+        assert needed in events
+
+
+def test_seed_and_until_options(capsys):
+    base = jsonl(capsys, SIMPLE)
+    other = jsonl(capsys, SIMPLE, "--seed", "9")
+    assert base[0]["params"]["CallSid"] != other[0]["params"]["CallSid"]
+    short = jsonl(capsys, SIMPLE, "--until", "1m")
+    assert short[-1]["t"] <= 60.0
+    assert [r["event"] for r in short] == [r["event"] for r in base if r["t"] <= 60.0]
+
+
+def test_table_is_aligned_with_clock_times(capsys):
+    assert main(["run", SIMPLE, "--format", "table", "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert lines[1].split()[:4] == ["time", "event", "conference", "call"]
+    row = next(line for line in lines if "conference-start" in line)
+    assert row.lstrip().startswith("0:20.0")
+    assert "POST https://app.example/conference-events (statusCallback #" in out
+    starts = {line.index("Room 1234") for line in lines if "Room 1234" in line}
+    assert len(starts) == 1, "the conference column is aligned"
+
+
+def _run_process(path: str, hashseed: str) -> bytes:
+    env = {**os.environ, "PYTHONHASHSEED": hashseed}
+    return subprocess.run(
+        [sys.executable, "-m", "conference_sim", "run", path, "--format", "jsonl"],
+        capture_output=True,
+        env=env,
+        check=True,
+    ).stdout
+
+
+def test_jsonl_is_byte_identical_across_processes_and_hash_seeds():
+    for name in ("05-coach.yaml", "edge-twilio-dialect.yaml"):
+        path = str(ROOT / "scenarios" / name)
+        outputs = {_run_process(path, seed) for seed in ("0", "1", "12345")}
+        assert len(outputs) == 1
+        assert outputs.pop().count(b"\n") > 10
+
+
+def test_version_and_module_entry_point():
+    proc = subprocess.run(
+        [sys.executable, "-m", "conference_sim", "--version"], capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    assert proc.stdout.startswith("conference-sim ")
