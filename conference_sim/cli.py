@@ -46,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop the clock at this time (e.g. 90, 5m, 1h30m)",
     )
     run.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    run.add_argument(
+        "--hearing",
+        type=_until,
+        action="append",
+        default=[],
+        metavar="T",
+        help="after the run, print who hears whom at time T (repeatable)",
+    )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     return parser
@@ -98,6 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .scenario import Scenario
     from .simulation import Simulation
     from .sinks import JsonlSink
+    from .timeparse import clock
 
     scenario = Scenario.from_file(args.scenario)
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
@@ -108,7 +117,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         color = {"auto": None, "always": True, "never": False}[args.color]
         sink = TableSink(sys.stdout, color=color, title=scenario.name)  # type: ignore[assignment]
-    Simulation(scenario, sinks=[sink], seed=args.seed, until_ms=args.until).run()
+    sim = Simulation(scenario, sinks=[sink], seed=args.seed, until_ms=args.until)
+    if not args.hearing:
+        sim.run()
+        return 0
+    snapshots = []
+    for t_ms in sorted(args.hearing):
+        sim.advance(t_ms)
+        snapshots.append((t_ms, sim.hearing()))
+    sim.run()
+    for t_ms, hearing in snapshots:
+        sys.stdout.write(f"\nwho hears whom at {clock(t_ms)}\n")
+        width = max(len(name) for name in hearing)
+        for name, h in hearing.items():
+            where = f" in {h.conference}" if h.conference else ""
+            sys.stdout.write(f"  {name:<{width}}  {h.state}{where}: {h.describe()}\n")
     return 0
 
 

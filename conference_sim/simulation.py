@@ -226,4 +226,3 @@ class Simulation:
 
     def warn(self, log: Any, event: str, **params: Any) -> None:
         log.warning(event, kind="warning", params=params, requests=[])
-

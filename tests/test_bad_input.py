@@ -96,7 +96,9 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("text", "line", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_bad_scenario_exits_2_with_file_and_line(tmp_path, capsys, text, line, fragment):
     path = tmp_path / "bad.yaml"
     path.write_text(text)

@@ -90,3 +90,23 @@ def test_version_and_module_entry_point():
         check=True,
     )  # fmt: skip
     assert proc.stdout.startswith("conference-sim ")
+
+
+def test_hearing_option_prints_who_hears_whom(capsys):
+    coach = str(ROOT / "scenarios" / "05-coach.yaml")
+    assert main(["run", coach, "--format", "jsonl", "--hearing", "40", "--hearing", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("who hears whom at 0:05.0") < out.index("who hears whom at 0:40.0")
+    at40 = out[out.index("at 0:40.0") :]
+    assert "customer    in-conference in Example-Room: voices: agent\n" in at40
+    assert "agent       in-conference in Example-Room: voices: customer, supervisor" in at40
+    assert "trainee     ended" in at40
+
+
+def test_public_api_is_reexported():
+    import conference_sim
+
+    scenario = conference_sim.Scenario.from_file(SIMPLE)
+    events = conference_sim.run_scenario(scenario)
+    assert isinstance(events[0], conference_sim.Event)
+    assert events[0].event == "call-start"

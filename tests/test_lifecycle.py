@@ -77,7 +77,7 @@ def test_S3_starter_beep_heard_by_the_others():
           - {name: a, conference: R, hangup: 60}
           - {name: b, at: 10, conference: R, attributes: {beep: onEnter}, hangup: 60}
     """)
-    beep = [e for e in find(events, "beep") if e.t == 10.0][0]
+    beep = next(e for e in find(events, "beep") if e.t == 10.0)
     assert beep.call == "b" and beep.params == {"reason": "enter", "heard_by": ["a"]}
 
 
@@ -157,7 +157,9 @@ def test_E1_moderator_leaving_ends_the_conference_and_removes_everyone():
     end = one(events, "conference-end")
     assert end.t == 60.0
     assert end.params["ReasonConferenceEnded"] == "participant-with-end-conference-on-exit-left"
-    assert end.params["CallSidEndingConference"] == one(events, "call-start", "mod").params["CallSid"]
+    assert (
+        end.params["CallSidEndingConference"] == one(events, "call-start", "mod").params["CallSid"]
+    )
     for who in ("a", "b"):
         leave = one(events, "participant-leave", who)
         assert leave.t == 60.0

@@ -76,7 +76,10 @@ def test_ordering_hangup_leave_then_end_then_dial_end_then_call_end():
           - {name: b, at: 1, conference: R, hangup: 60}
     """)
     assert at(events, 60.0) == [
-        "participant-leave:b", "conference-end", "dial-end:b", "call-end:b",
+        "participant-leave:b",
+        "conference-end",
+        "dial-end:b",
+        "call-end:b",
     ]
     # and without an end: the exit beep to those left sits between leave and dial-end
     assert at(events, 30.0) == ["participant-leave:a", "beep:a", "dial-end:a", "call-end:a"]

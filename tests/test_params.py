@@ -59,7 +59,11 @@ def test_params_subscription_filter_by_group_keywords():
     requested = {e.event for e in events if e.requests and e.kind == "conference"}
     assert requested == {"participant-join"}
     req = one(events, "participant-join", "a").requests[0]
-    assert (req.purpose, req.url, req.method) == ("statusCallback", "https://app.example/cb", "POST")
+    assert (req.purpose, req.url, req.method) == (
+        "statusCallback",
+        "https://app.example/cb",
+        "POST",
+    )
 
 
 def test_params_callback_unsubscribed_warning_when_events_absent():

@@ -37,7 +37,9 @@ def test_U1_mute_and_unmute_by_rest_with_callbacks_and_no_event_for_a_no_op():
 
 
 def test_H1_hold_plays_hold_audio_from_holdUrl_and_unhold_returns():
-    events = room("  - {at: 10, hold: b, holdUrl: 'https://app.example/hold'}\n  - {at: 40, unhold: b}")
+    events = room(
+        "  - {at: 10, hold: b, holdUrl: 'https://app.example/hold'}\n  - {at: 40, unhold: b}"
+    )
     hold = one(events, "participant-hold", "b")
     assert hold.params["Hold"] == "true"
     start = one(events, "hold-audio-start", "b")
@@ -50,7 +52,7 @@ def test_H1_hold_plays_hold_audio_from_holdUrl_and_unhold_returns():
 def test_H1_second_hold_is_a_no_op_and_held_participant_misses_beeps():
     events = room("  - {at: 10, hold: b}\n  - {at: 12, hold: b}\n  - {at: 15, kick: c}")
     assert len(find(events, "participant-hold")) == 1
-    exit_beep = [e for e in find(events, "beep", "c") if e.params["reason"] == "exit"][0]
+    exit_beep = next(e for e in find(events, "beep", "c") if e.params["reason"] == "exit")
     assert exit_beep.params["heard_by"] == ["a"]
 
 
@@ -85,7 +87,9 @@ def test_kick_of_the_last_participant_ends_with_last_participant_kicked():
         actions:
           - {at: 30, kick: a}
     """)
-    assert one(events, "conference-end").params["ReasonConferenceEnded"] == "last-participant-kicked"
+    assert (
+        one(events, "conference-end").params["ReasonConferenceEnded"] == "last-participant-kicked"
+    )
 
 
 def test_kick_of_an_end_conference_on_exit_participant():
