@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="T",
         help="after the run, print who hears whom at time T (repeatable)",
     )
+    check = sub.add_parser("check", help="run scenarios and check their expect blocks")
+    check.add_argument("scenarios", nargs="+", metavar="SCENARIO|DIR")
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     return parser
@@ -86,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "validate":
             return cmd_validate(args)
+        if args.command == "check":
+            return cmd_check(args)
     except InputError as err:
         sys.stderr.write(f"conference-sim: {err}\n")
         return 2
@@ -148,3 +152,56 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(f"{path}: ok\n")
     return 2 if failed else 0
+
+
+def scenario_files(paths: Sequence[str]) -> list[str]:
+    """Files as given; directories expand to their *.yaml / *.yml files, sorted."""
+    from pathlib import Path
+
+    out: list[str] = []
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            out += sorted(str(f) for f in p.rglob("*") if f.suffix in (".yaml", ".yml"))
+        else:
+            out.append(path)
+    return out
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .scenario import Scenario
+    from .simulation import Simulation
+    from .sinks import CaptureSink
+
+    files = scenario_files(args.scenarios)
+    if not files:
+        raise InputError("no scenario files (*.yaml, *.yml) found", path=" ".join(args.scenarios))
+    loaded, errors = [], []
+    for path in files:
+        try:
+            loaded.append(Scenario.from_file(path))
+        except InputError as err:
+            errors.append(f"conference-sim: {err}\n")
+    if errors:  # bad input: say so, run nothing
+        sys.stderr.write("".join(errors))
+        return 2
+    tty = sys.stdout.isatty()
+    paint = (lambda text, code: f"\033[{code}m{text}\033[0m") if tty else (lambda text, _c: text)
+    failed = 0
+    for scenario in loaded:
+        label = f"{scenario.path} ({scenario.name})"
+        if scenario.expect is None:
+            sys.stdout.write(f"{paint('SKIP', '33')} {label}: no expect block\n")
+            continue
+        sink = CaptureSink()
+        Simulation(scenario, sinks=[sink]).run()
+        problems = scenario.expect.check(sink.events)
+        if problems:
+            failed += 1
+            sys.stdout.write(f"{paint('FAIL', '31')} {label}\n")
+            for problem in problems:
+                sys.stdout.write("  " + problem.replace("\n", "\n  ") + "\n")
+        else:
+            sys.stdout.write(f"{paint('PASS', '32')} {label}\n")
+    sys.stdout.write(f"{len(loaded) - failed} passed, {failed} failed\n")
+    return 1 if failed else 0

@@ -9,6 +9,18 @@ from attrs import frozen
 from .timeparse import seconds
 
 KINDS = ("call", "conference", "recording", "audio", "warning")
+KNOWN_EVENTS = (
+    "call-start", "call-end", "dial-end", "join-refused",
+    "conference-start", "conference-end", "participant-join", "participant-leave",
+    "participant-mute", "participant-unmute", "participant-hold", "participant-unhold",
+    "participant-speech-start", "participant-speech-stop", "participant-modify",
+    "announcement-end", "announcement-fail",
+    "recording-in-progress", "recording-completed", "recording-failed", "recording-absent",
+    "wait-start", "wait-stop", "hold-audio-start", "hold-audio-stop", "beep",
+    "announcement-start",
+    "attribute-ignored", "callback-unsubscribed", "document-invalid", "document-missing",
+    "action-failed", "clock-stopped",
+)  # fmt: skip
 
 
 @frozen(slots=True)

@@ -15,6 +15,7 @@ from typing import Any
 from attrs import field, frozen
 
 from . import cxml
+from . import expect as expectations
 from .dialects import DIALECTS, Dialect
 from .errors import DocumentError, InputError, ScenarioError
 from .model import ActionSpec, CallSpec, Dial, Document, Press, Speech
@@ -226,8 +227,15 @@ class _Builder:
         if not isinstance(name, str):
             raise self.fail(f"must be a string; got {_describe(name)}", top, "name", "name")
         expect = top.get("expect")
-        if expect is not None and not isinstance(expect, Mapping):
-            raise self.fail(f"must be a mapping; got {_describe(expect)}", top, "expect", "expect")
+        if expect is not None:
+            if not isinstance(expect, Mapping):
+                raise self.fail(
+                    f"must be a mapping with timeline, never or callbacks; got {_describe(expect)}",
+                    top,
+                    "expect",
+                    "expect",
+                )
+            expect = expectations.parse(expect, names, self.fail)
         return Scenario(
             calls=calls,
             actions=actions,
