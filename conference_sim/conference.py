@@ -383,7 +383,8 @@ class Conference:
         if "coaching" in opts or "callSidToCoach" in opts:
             changed |= self.update_coaching(p, opts)
         if "waitUrl" in opts or "waitMethod" in opts:
-            p.wait_url = str(opts.get("waitUrl", p.wait_url)) if "waitUrl" in opts else p.wait_url
+            if "waitUrl" in opts:
+                p.wait_url = str(opts["waitUrl"])
             p.wait_method = str(opts.get("waitMethod", p.wait_method))
             changed = True
             if p.wait_player is not None:

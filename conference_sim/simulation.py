@@ -59,36 +59,31 @@ class Simulation:
         self.rooms: dict[tuple[str, str], Conference] = {}
         self.instances: dict[tuple[str, str], int] = {}
         self.until_ms = until_ms if until_ms is not None else scenario.until_ms
-        self.stop_event = simpy.Event(self.env)
-        self.stop_event._ok = True
-        self.stop_event._value = None
+        self.stop_event = self.timer(self.until_ms or MAX_UNTIL_MS, STOP)
         self.stop_event.callbacks.append(self._clock_stopped)
-        self.env.schedule(self.stop_event, STOP, self.until_ms or MAX_UNTIL_MS)
         self.env.process(self.drive(self.steps()))
-        self.finished = False
+        self.closed = False
 
     # -- time ------------------------------------------------------------------------------------
     @property
     def now(self) -> int:
         return int(self.env.now)
 
-    def media_wait(self, ms: int) -> simpy.Event:
-        """An event that fires when ms of media have played (MEDIA priority)."""
+    def timer(self, delay_ms: int, priority: int) -> simpy.Event:
+        """An event due ``delay_ms`` from now at a named priority (what simpy's Timeout does
+        internally, but Timeout has no priority argument)."""
         event = simpy.Event(self.env)
         event._ok = True
         event._value = None
-        self.env.schedule(event, MEDIA, ms)
+        self.env.schedule(event, priority, delay_ms)
         return event
+
+    def media_wait(self, ms: int) -> simpy.Event:
+        """An event that fires when ms of media have played (MEDIA priority)."""
+        return self.timer(ms, MEDIA)
 
     def after(self, ms: int, fn: Callable[[], None]) -> None:
         self.media_wait(ms).callbacks.append(lambda _e: fn())
-
-    def _at_step(self, t_ms: int) -> simpy.Event:
-        event = simpy.Event(self.env)
-        event._ok = True
-        event._value = None
-        self.env.schedule(event, STEP, t_ms - self.env.now)
-        return event
 
     # -- the scenario's steps ------------------------------------------------------------------
     def steps(self) -> list[tuple[int, int, int, int, Callable[[], None]]]:
@@ -113,24 +108,23 @@ class Simulation:
         self, steps: list[tuple[int, int, int, int, Callable[[], None]]]
     ) -> Generator[simpy.Event, Any, None]:
         for t_ms, _group, _index, _order, step in steps:
-            yield self._at_step(t_ms)
+            yield self.timer(t_ms - self.now, STEP)
             step()
 
     def run(self) -> Simulation:
         """Run to the end: ``until``, or when nothing is left to happen (at most 4 h)."""
-        if not self.finished:
+        if not self.stop_event.processed:
             self.env.run(until=self.stop_event)
-            self.finished = True
+        if not self.closed:
+            self.closed = True
             self.eventlog.close()
         return self
 
     def advance(self, to_ms: int) -> None:
         """Run everything due up to and including ``to_ms`` (for step-by-step use)."""
         limit = min(to_ms, self.until_ms or MAX_UNTIL_MS)
-        while not self.finished and self.env.peek() <= limit:
+        while not self.stop_event.processed and self.env.peek() <= limit:
             self.env.step()
-            if self.stop_event.processed:
-                self.finished = True
 
     def _clock_stopped(self, _event: simpy.Event) -> None:
         if self.until_ms is None and self.live_calls:

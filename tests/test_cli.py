@@ -110,3 +110,18 @@ def test_public_api_is_reexported():
     events = conference_sim.run_scenario(scenario)
     assert isinstance(events[0], conference_sim.Event)
     assert events[0].event == "call-start"
+
+
+def test_advance_past_the_end_then_run_still_closes_the_sinks():
+    import io
+
+    from conference_sim.output import TableSink
+    from conference_sim.scenario import Scenario
+    from conference_sim.simulation import Simulation
+
+    out = io.StringIO()
+    sim = Simulation(Scenario.from_file(SIMPLE), sinks=[TableSink(out, color=False)])
+    sim.advance(10 * 3_600_000)  # beyond the 4 h clock limit
+    assert out.getvalue() == ""  # the table renders when the run is closed
+    sim.run()
+    assert "conference-end" in out.getvalue()
