@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from .cxml import media_ms, say_ms
+from .cxml import MAX_INSTANT_REDIRECTS, playing
 from .model import Document, Pause, Play, Redirect, Say
 
 if TYPE_CHECKING:
     from .simulation import Simulation
 
 DEFAULT_MUSIC = "default hold music"
-MAX_INSTANT_REDIRECTS = 50
 
 
 class Player:
@@ -103,16 +102,9 @@ class Player:
                     f"{', '.join(sorted(allowed))}); the rest is skipped",
                 )
                 return True
-            if isinstance(verb, Play):
-                self.now_playing = verb.url
-                if verb.loop == 0:
-                    yield self.sim.env.event()  # forever, until stopped
-                yield self.sim.media_wait(media_ms(verb.url, self.sim.scenario.media) * verb.loop)
-            elif isinstance(verb, Say):
-                self.now_playing = f"say: {verb.text}"
-                if verb.loop == 0:
-                    yield self.sim.env.event()
-                yield self.sim.media_wait(say_ms(verb.text) * verb.loop)
+            if isinstance(verb, Say | Play):
+                self.now_playing, ms = playing(verb, self.sim.scenario.media)
+                yield self.sim.play_for(ms)  # loop="0": until stopped
             elif isinstance(verb, Pause):
                 self.now_playing = None
                 yield self.sim.media_wait(verb.length_ms)

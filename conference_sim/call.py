@@ -15,14 +15,12 @@ from attrs import frozen
 
 from .callbacks import dial_params
 from .conference import Participant, Refused
-from .cxml import media_ms, say_ms
+from .cxml import MAX_INSTANT_REDIRECTS, playing
 from .events import Request
 from .model import CallSpec, Dial, Document, Hangup, Pause, Play, Redirect, Say
 
 if TYPE_CHECKING:
     from .simulation import Simulation
-
-MAX_INSTANT_REDIRECTS = 50
 
 
 @frozen
@@ -102,15 +100,8 @@ class Call:
             verb = verbs[i]
             i += 1
             if isinstance(verb, Say | Play):
-                one = (
-                    say_ms(verb.text)
-                    if isinstance(verb, Say)
-                    else media_ms(verb.url, self.sim.scenario.media)
-                )
-                self.now_playing = f"say: {verb.text}" if isinstance(verb, Say) else verb.url
-                yield (
-                    self.sim.env.event() if verb.loop == 0 else self.sim.media_wait(one * verb.loop)
-                )
+                self.now_playing, ms = playing(verb, self.sim.scenario.media)
+                yield self.sim.play_for(ms)
                 self.now_playing = None
             elif isinstance(verb, Pause):
                 yield self.sim.media_wait(verb.length_ms)

@@ -25,7 +25,6 @@ from .model import (
     Say,
     Verb,
 )
-from .timeparse import to_ms
 
 BOOL = ("true", "false")
 METHODS = ("GET", "POST")
@@ -185,13 +184,7 @@ KNOWN_CONFERENCE_ATTRIBUTES = frozenset(
 KNOWN_DIAL_ATTRIBUTES = ("action", "method", "timeLimit", "hangupOnStar", *DIAL_INERT)
 
 
-def dial(
-    room: str,
-    conf: dict[str, str],
-    dial_raw: dict[str, str],
-    dialect: Dialect,
-    line: int | None = None,
-) -> Dial:
+def dial(room: str, conf: dict[str, str], dial_raw: dict[str, str], dialect: Dialect) -> Dial:
     """Build a Dial from ``<Dial>`` attributes and its one ``<Conference>`` noun."""
     room = room.strip()
     if not room:
@@ -218,7 +211,7 @@ def dial(
                 f"unknown <Dial> attribute {name!r}; allowed: {', '.join(KNOWN_DIAL_ATTRIBUTES)}",
                 where=name,
             )
-    return Dial(room=room, attrs=conference_attrs(conf, dialect), line=line, **kw)  # type: ignore[arg-type]
+    return Dial(room=room, attrs=conference_attrs(conf, dialect), **kw)  # type: ignore[arg-type]
 
 
 def _loop(el: ET.Element, verb: str) -> int:
@@ -332,4 +325,16 @@ def say_ms(text: str) -> int:
     return max(1000, 100 * len(text))
 
 
-__all__ = ["conference_attrs", "dial", "media_ms", "parse_document", "say_ms", "to_ms"]
+def playing(verb: Say | Play, media: dict[str, int]) -> tuple[str, int | None]:
+    """What a Say/Play verb sounds like and how long it lasts (None: loops forever)."""
+    if isinstance(verb, Say):
+        label, one = f"say: {verb.text}", say_ms(verb.text)
+    else:
+        label, one = verb.url, media_ms(verb.url, media)
+    return label, None if verb.loop == 0 else one * verb.loop
+
+
+MAX_INSTANT_REDIRECTS = 50  # more Redirects than this with no time passing is a loop
+
+
+__all__ = ["conference_attrs", "dial", "media_ms", "parse_document", "playing", "say_ms"]

@@ -256,11 +256,9 @@ class _Builder:
         value = top["start"]
         if isinstance(value, str):
             try:
-                value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
             except ValueError:
                 value = None
-        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            value = dt.datetime(value.year, value.month, value.day)
         if not isinstance(value, dt.datetime):
             raise self.fail(
                 f"{top['start']!r} is not allowed; allowed: an ISO 8601 date-time such as "

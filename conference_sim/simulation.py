@@ -82,6 +82,10 @@ class Simulation:
         """An event that fires when ms of media have played (MEDIA priority)."""
         return self.timer(ms, MEDIA)
 
+    def play_for(self, ms: int | None) -> simpy.Event:
+        """Media playing for ms; None (loop="0") plays until the process is interrupted."""
+        return self.media_wait(ms) if ms is not None else simpy.Event(self.env)
+
     def after(self, ms: int, fn: Callable[[], None]) -> None:
         self.media_wait(ms).callbacks.append(lambda _e: fn())
 

@@ -64,6 +64,8 @@ CASES = [
     ("bad-dialect", "dialect: plivo\n" + GOOD_CALL, 1, "allowed: signalwire, twilio"),
     ("bad-seed", "seed: -1\n" + GOOD_CALL, 1, "whole number"),
     ("bad-start", "start: yesterday\n" + GOOD_CALL, 1, "ISO 8601"),
+    ("impossible-date", "start: 2026-13-45\n" + GOOD_CALL, 1, "ISO 8601"),
+    ("impossible-day", "start: 2026-02-30T10:00:00Z\n" + GOOD_CALL, 1, "ISO 8601"),
     ("malformed-xml", "calls:\n  - name: a\n    cxml: |\n      <Response>\n        <Say>hi\n      </Response>\n",
      6, "malformed XML"),
     ("unknown-verb", "calls:\n  - {name: a, cxml: '<Response><Gather/></Response>'}\n", 2,

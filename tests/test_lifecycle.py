@@ -374,3 +374,22 @@ def test_default_clock_stops_at_4h_with_a_warning_when_calls_remain():
     last = events[-1]
     assert (last.event, last.t) == ("clock-stopped", 14400.0)
     assert at(events, 14400.0) == ["clock-stopped"]
+
+
+def test_joining_muted_counts_as_neither_mute_nor_unmute():
+    """SPEC 3: participant-mute/-unmute report explicit changes; joining muted is neither."""
+    events = run("""
+        calls:
+          - {name: a, conference: R, attributes: {muted: true}, hangup: 60}
+          - {name: b, at: 5, conference: R, hangup: 60}
+    """)
+    assert one(events, "participant-join", "a").params["Muted"] == "true"
+    assert not find(events, "participant-mute") and not find(events, "participant-unmute")
+
+
+def test_play_loop_zero_plays_until_the_caller_hangs_up():
+    events = run("""
+        calls:
+          - {name: a, cxml: '<Response><Play loop="0">https://cdn.example/x.mp3</Play></Response>', hangup: 90}
+    """)
+    assert one(events, "call-end", "a").t == 90.0
