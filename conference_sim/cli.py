@@ -54,8 +54,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="T",
         help="after the run, print who hears whom at time T (repeatable)",
     )
+    run.add_argument(
+        "--shuffle-ties",
+        type=_seed,
+        default=None,
+        metavar="SEED",
+        help="run same-instant steps in a seeded random order instead of file order (SPEC 8)",
+    )
     check = sub.add_parser("check", help="run scenarios and check their expect blocks")
     check.add_argument("scenarios", nargs="+", metavar="SCENARIO|DIR")
+    check.add_argument(
+        "--golden",
+        action="store_true",
+        help="also compare each timeline with FILE.golden.jsonl beside the scenario",
+    )
+    check.add_argument(
+        "--update",
+        action="store_true",
+        help="write the golden files instead of comparing (implies --golden)",
+    )
+    check.add_argument(
+        "-j", "--jobs", type=_jobs, default=1, metavar="N", help="run N scenarios at a time"
+    )
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--shuffle-ties",
+        type=_seed,
+        default=None,
+        metavar="SEED",
+        help="run same-instant steps in a seeded random order (SPEC 8)",
+    )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     return parser
@@ -64,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _seed(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ≥ 0")
+    return int(text)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ≥ 1")
     return int(text)
 
 
@@ -121,7 +155,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         color = {"auto": None, "always": True, "never": False}[args.color]
         sink = TableSink(sys.stdout, color=color, title=scenario.name)  # type: ignore[assignment]
-    sim = Simulation(scenario, sinks=[sink], seed=args.seed, until_ms=args.until)
+    sim = Simulation(
+        scenario,
+        sinks=[sink],
+        seed=args.seed,
+        until_ms=args.until,
+        shuffle_ties=args.shuffle_ties,
+    )
     if not args.hearing:
         sim.run()
         return 0
@@ -169,9 +209,8 @@ def scenario_files(paths: Sequence[str]) -> list[str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .checking import check_file, check_scenario
     from .scenario import Scenario
-    from .simulation import Simulation
-    from .sinks import CaptureSink
 
     files = scenario_files(args.scenarios)
     if not files:
@@ -185,23 +224,35 @@ def cmd_check(args: argparse.Namespace) -> int:
     if errors:  # bad input: say so, run nothing
         sys.stderr.write("".join(errors))
         return 2
-    tty = sys.stdout.isatty()
-    paint = (lambda text, code: f"\033[{code}m{text}\033[0m") if tty else (lambda text, _c: text)
-    failed = 0
-    for scenario in loaded:
-        label = f"{scenario.path} ({scenario.name})"
-        if scenario.expect is None:
-            sys.stdout.write(f"{paint('SKIP', '33')} {label}: no expect block\n")
-            continue
-        sink = CaptureSink()
-        Simulation(scenario, sinks=[sink]).run()
-        problems = scenario.expect.check(sink.events)
-        if problems:
-            failed += 1
-            sys.stdout.write(f"{paint('FAIL', '31')} {label}\n")
-            for problem in problems:
-                sys.stdout.write("  " + problem.replace("\n", "\n  ") + "\n")
-        else:
-            sys.stdout.write(f"{paint('PASS', '32')} {label}\n")
-    sys.stdout.write(f"{len(loaded) - failed} passed, {failed} failed\n")
-    return 1 if failed else 0
+    color = {"auto": sys.stdout.isatty(), "always": True, "never": False}[args.color]
+    paint = (lambda text, code: f"\033[{code}m{text}\033[0m") if color else (lambda t, _c: t)
+    options = {
+        "golden": args.golden or args.update,
+        "update": args.update,
+        "shuffle_ties": args.shuffle_ties,
+    }
+    if args.jobs > 1 and len(loaded) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            outcomes = list(
+                pool.map(
+                    check_file,
+                    [s.path for s in loaded],
+                    *([v] * len(loaded) for v in options.values()),
+                )
+            )
+    else:
+        outcomes = [check_scenario(s, **options) for s in loaded]
+    counts = {"pass": 0, "fail": 0, "skip": 0}
+    marks = {"pass": ("PASS", "32"), "fail": ("FAIL", "31"), "skip": ("SKIP", "33")}
+    for o in outcomes:  # in file order, whatever order the workers finished in
+        counts[o.status] += 1
+        word, code = marks[o.status]
+        note = f": {o.note}" if o.note else ""
+        sys.stdout.write(f"{paint(word, code)} {o.path} ({o.name}){note}\n")
+        for failure in o.failures:
+            sys.stdout.write("  " + failure.render(color).replace("\n", "\n  ") + "\n")
+    skipped = f", {counts['skip']} skipped" if counts["skip"] else ""
+    sys.stdout.write(f"{counts['pass']} passed, {counts['fail']} failed{skipped}\n")
+    return 1 if counts["fail"] else 0

@@ -12,6 +12,7 @@ Same-instant order is decided by named priorities (lower runs first):
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
@@ -31,6 +32,11 @@ STEP, MEDIA, STOP = URGENT + 1, URGENT + 2, URGENT + 9
 AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".m4a", ".aac", ".ulaw", ".gsm")
 
 
+def tie_rank(seed: int, t_ms: int, group: int, index: int) -> float:
+    """A seeded, process-independent rank for a step owner at one instant (--shuffle-ties)."""
+    return random.Random(f"{seed}:{t_ms}:{group}:{index}").random()
+
+
 class Simulation:
     """Runs one scenario. ``run()`` to the end, or ``advance(to_ms)`` step by step."""
 
@@ -41,8 +47,10 @@ class Simulation:
         sinks: Iterable[Sink] = (),
         seed: int | None = None,
         until_ms: int | None = None,
+        shuffle_ties: int | None = None,
     ) -> None:
         self.scenario = scenario
+        self.shuffle_ties = shuffle_ties
         self.dialect = scenario.dialect
         self.seed = scenario.seed if seed is None else seed
         self.env = simpy.Environment()
@@ -105,7 +113,11 @@ class Simulation:
                 out.append((spec.hangup_ms, 0, i, 3, call.hangup))
         for j, action in enumerate(self.scenario.actions):
             out.append((action.at_ms, 1, j, 0, lambda a=action: actions.apply(self, a)))
-        out.sort(key=lambda step: step[:4])
+        if self.shuffle_ties is None:
+            out.sort(key=lambda step: step[:4])
+        else:  # SPEC 8: same-instant steps of different calls/actions in a seeded order
+            seed = self.shuffle_ties
+            out.sort(key=lambda step: (step[0], tie_rank(seed, *step[:3]), step[3]))
         return out
 
     def drive(

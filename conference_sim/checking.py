@@ -1,0 +1,71 @@
+"""Run one scenario and judge it: its ``expect`` block and, when asked, its golden timeline.
+
+Shared by ``conference-sim check`` (also in worker processes with ``-j``) and the pytest plugin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from attrs import frozen
+
+from .diffs import Failure
+from .scenario import Scenario
+
+
+@frozen
+class Outcome:
+    """``status`` is pass, fail or skip; ``note`` says why a scenario was skipped or updated."""
+
+    path: str
+    name: str
+    status: str
+    failures: tuple[Failure, ...] = ()
+    note: str = ""
+
+
+def check_scenario(
+    scenario: Scenario,
+    *,
+    golden: bool = False,
+    update: bool = False,
+    shuffle_ties: int | None = None,
+) -> Outcome:
+    from .golden import compare, golden_path
+    from .simulation import Simulation
+    from .sinks import CaptureSink, jsonl_line
+
+    path = scenario.path or "<scenario>"
+    if scenario.expect is None and not golden:
+        return Outcome(path, scenario.name, "skip", note="no expect block")
+    sink = CaptureSink()
+    Simulation(scenario, sinks=[sink], shuffle_ties=shuffle_ties).run()
+    failures = list(scenario.expect.check(sink.events)) if scenario.expect else []
+    note = ""
+    if golden:
+        target = golden_path(path)
+        actual = "".join(jsonl_line(e) + "\n" for e in sink.events)
+        if update:
+            if not target.exists() or target.read_text(encoding="utf-8") != actual:
+                target.write_text(actual, encoding="utf-8")
+                note = f"wrote {target}"
+        elif not target.exists():
+            failures.append(
+                Failure(
+                    "golden",
+                    f"golden: no golden file {target}",
+                    (("hint", "create it with: conference-sim check --golden --update FILE"),),
+                )
+            )
+        else:
+            diff = compare(target.read_text(encoding="utf-8"), actual, target.name)
+            if diff:
+                failures.append(diff)
+    return Outcome(path, scenario.name, "fail" if failures else "pass", tuple(failures), note)
+
+
+def check_file(path: str, golden: bool, update: bool, shuffle_ties: int | None) -> Outcome:
+    """For worker processes: load (already validated by the parent) and check."""
+    return check_scenario(
+        Scenario.from_file(Path(path)), golden=golden, update=update, shuffle_ties=shuffle_ties
+    )
