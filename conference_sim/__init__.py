@@ -2,9 +2,13 @@
 
 Public API (imported lazily so that ``conference-sim --version`` starts fast)::
 
-    from conference_sim import Scenario, Simulation, CaptureSink, run_scenario
+    import conference_sim
 
-    events = run_scenario(Scenario.from_file("scenarios/01-simple.yaml"))
+    timeline = conference_sim.run("scenarios/01-simple.yaml")
+    timeline.assert_timeline("0 participant-join alice", "conference-start")
+    timeline.state_at("1m").conference("Room 1234").present   # ['alice', 'bob']
+
+    scenario = conference_sim.ScenarioBuilder().call("a", "R").call("b", "R", at=5).build()
 """
 
 from __future__ import annotations
@@ -27,17 +31,33 @@ _EXPORTS = {
     "ScenarioError": "errors",
     "DocumentError": "errors",
     "Dialect": "dialects",
+    "ScenarioBuilder": "builder",
+    "run": "builder",
+    "Timeline": "timeline",
+    "State": "timeline",
+    "ConferenceState": "timeline",
+    "ParticipantState": "timeline",
+    "Expectations": "expect",
+    "ExpectationFailed": "expect",
+    "Failure": "diffs",
+    "Outcome": "checking",
+    "check_scenario": "checking",
 }
 __all__ = [*_EXPORTS, "__version__", "run_scenario"]
 
 if TYPE_CHECKING:
+    from .builder import ScenarioBuilder, run
+    from .checking import Outcome, check_scenario
     from .dialects import Dialect
+    from .diffs import Failure
     from .errors import DocumentError, InputError, ScenarioError
     from .events import Event, Request
+    from .expect import ExpectationFailed, Expectations
     from .hearing import Hearing
     from .scenario import Scenario
     from .simulation import Simulation
     from .sinks import CaptureSink, JsonlSink, NullSink
+    from .timeline import ConferenceState, ParticipantState, State, Timeline
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,250 @@
+"""Build scenarios in Python, fluently, and run them.
+
+    from conference_sim import ScenarioBuilder
+
+    timeline = (
+        ScenarioBuilder("agent joins late")
+        .call("customer", "Support", startConferenceOnEnter=False, hangup="5m")
+        .call("agent", "Support", at="30s", endConferenceOnExit=True, hangup="2m")
+        .mute("customer", at=60)
+        .run()
+    )
+    timeline.assert_timeline("30 conference-start", "60 participant-mute customer")
+
+The builder holds the same plain data a scenario file holds (``to_dict``/``to_yaml``), and
+``build()`` validates it with exactly the rules of a file, so its errors read the same.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+    from .timeline import Timeline
+
+Time = float | int | str
+
+
+class ScenarioBuilder:
+    """A scenario under construction: every method adds to it and returns the builder."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        dialect: str | None = None,
+        seed: int | None = None,
+        start: str | None = None,
+        until: Time | None = None,
+    ) -> None:
+        self.data: dict[str, Any] = {}
+        for key, value in (
+            ("name", name),
+            ("dialect", dialect),
+            ("seed", seed),
+            ("start", start),
+            ("until", until),
+        ):
+            if value is not None:
+                self.data[key] = value
+        self.data["calls"] = []
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScenarioBuilder:
+        """Start from a scenario's plain data (what a YAML file holds)."""
+        builder = cls()
+        builder.data = _plain(data)
+        builder.data.setdefault("calls", [])
+        return builder
+
+    @classmethod
+    def from_yaml(cls, text: str) -> ScenarioBuilder:
+        from .yamlsource import load_yaml
+
+        data = load_yaml(text, None)
+        if not isinstance(data, dict):
+            from .errors import ScenarioError
+
+            raise ScenarioError("a scenario is a mapping with at least a 'calls' list")
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> ScenarioBuilder:
+        from .scenario import Scenario
+
+        Scenario.from_file(path)  # located errors for a bad file
+        return cls.from_yaml(Path(path).read_text(encoding="utf-8"))
+
+    # -- calls -----------------------------------------------------------------------------------
+    def call(
+        self,
+        name: str,
+        conference: str | None = None,
+        *,
+        at: Time = 0,
+        account: str | None = None,
+        cxml: str | None = None,
+        dial: dict[str, Any] | None = None,
+        hangup: Time | None = None,
+        speech: list[tuple[Time, Time]] | None = None,
+        press: list[tuple[Time, str]] | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        **attributes: Any,
+    ) -> ScenarioBuilder:
+        """A caller. ``conference`` (with cXML ``<Conference>`` attributes as keywords, e.g.
+        ``startConferenceOnEnter=False``) or a whole ``cxml`` document."""
+        call: dict[str, Any] = {"name": name}
+        if at:
+            call["at"] = at
+        for key, value in (("account", account), ("from", from_), ("to", to)):
+            if value is not None:
+                call[key] = value
+        if conference is not None:
+            call["conference"] = conference
+        if attributes:
+            call["attributes"] = attributes
+        if dial:
+            call["dial"] = dict(dial)
+        if cxml is not None:
+            call["cxml"] = cxml
+        if hangup is not None:
+            call["hangup"] = hangup
+        if speech:
+            call["speech"] = [list(s) for s in speech]
+        if press:
+            call["press"] = [{"at": t, "digits": d} for t, d in press]
+        self.data["calls"].append(call)
+        return self
+
+    def call_spec(self, name: str) -> dict[str, Any]:
+        """The plain data of a call added before (to change it in place)."""
+        for call in self.data["calls"]:
+            if call.get("name") == name:
+                return call  # type: ignore[no-any-return]
+        raise KeyError(name)
+
+    # -- REST actions ----------------------------------------------------------------------------
+    def action(self, verb: str, target: str, *, at: Time, **options: Any) -> ScenarioBuilder:
+        """Any REST action: ``verb`` is mute, unmute, hold, unhold, kick, update, end, announce."""
+        self.data.setdefault("actions", []).append({"at": at, verb: target, **options})
+        return self
+
+    def mute(self, call: str, *, at: Time) -> ScenarioBuilder:
+        return self.action("mute", call, at=at)
+
+    def unmute(self, call: str, *, at: Time) -> ScenarioBuilder:
+        return self.action("unmute", call, at=at)
+
+    def hold(self, call: str, *, at: Time, **options: Any) -> ScenarioBuilder:
+        """Options: holdUrl, holdMethod."""
+        return self.action("hold", call, at=at, **options)
+
+    def unhold(self, call: str, *, at: Time) -> ScenarioBuilder:
+        return self.action("unhold", call, at=at)
+
+    def kick(self, call: str, *, at: Time) -> ScenarioBuilder:
+        return self.action("kick", call, at=at)
+
+    def update(self, call: str, *, at: Time, **options: Any) -> ScenarioBuilder:
+        """Options: beepOnExit, endConferenceOnExit, coaching, callSidToCoach, waitUrl, …"""
+        return self.action("update", call, at=at, **options)
+
+    def end(self, conference: str, *, at: Time, **options: Any) -> ScenarioBuilder:
+        """Options: account."""
+        return self.action("end", conference, at=at, **options)
+
+    def announce(self, conference: str, *, at: Time, url: str, **options: Any) -> ScenarioBuilder:
+        """Options: account, method, call (announce to one participant)."""
+        return self.action("announce", conference, at=at, url=url, **options)
+
+    # -- what the app serves -----------------------------------------------------------------------
+    def document(self, url: str, cxml: str) -> ScenarioBuilder:
+        self.data.setdefault("documents", {})[url] = cxml
+        return self
+
+    def media(self, url: str, seconds: float) -> ScenarioBuilder:
+        self.data.setdefault("media", {})[url] = seconds
+        return self
+
+    def expect(self, **sections: Any) -> ScenarioBuilder:
+        """An ``expect`` block, as in a file: timeline=[…], never=[…], count=[…], final={…}."""
+        self.data["expect"] = sections
+        return self
+
+    # -- results ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(self.data)
+
+    def to_yaml(self) -> str:
+        return dump_yaml(self.data)
+
+    def build(self) -> Scenario:
+        """The validated scenario (a ScenarioError, naming the field, if something is wrong)."""
+        from .scenario import Scenario
+
+        return Scenario.from_dict(copy.deepcopy(self.data))
+
+    def run(self, **options: Any) -> Timeline:
+        """Build and run; options as for :func:`conference_sim.run`."""
+        return run(self.build(), **options)
+
+
+def run(
+    source: Scenario | ScenarioBuilder | dict[str, Any] | str | Path,
+    *,
+    seed: int | None = None,
+    until: Time | None = None,
+    shuffle_ties: int | None = None,
+) -> Timeline:
+    """Run a scenario (object, builder, plain dict or file path) and return its timeline."""
+    from .scenario import Scenario
+    from .simulation import Simulation
+    from .sinks import CaptureSink
+    from .timeline import Timeline
+    from .timeparse import to_ms
+
+    if isinstance(source, ScenarioBuilder):
+        scenario = source.build()
+    elif isinstance(source, dict):
+        scenario = Scenario.from_dict(copy.deepcopy(source))
+    elif isinstance(source, str | Path):
+        scenario = Scenario.from_file(source)
+    else:
+        scenario = source
+    sink = CaptureSink()
+    Simulation(
+        scenario,
+        sinks=[sink],
+        seed=seed,
+        until_ms=None if until is None else to_ms(until, what="until"),
+        shuffle_ties=shuffle_ties,
+    ).run()
+    return Timeline(sink.events, scenario)
+
+
+def _plain(value: Any) -> Any:
+    """Line-tracking YAML containers to plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """Scenario data as readable YAML: block style at the top, flow style for small items."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return yaml.dump(_plain(data), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,151 @@
+"""The pytest plugin (entry point ``pytest11``): scenario files as test items, and a fixture.
+
+* Files matching the ini option ``conference_sim_scenarios`` (globs relative to the rootdir;
+  default ``scenarios/**/*.yaml`` and ``scenarios/**/*.yml``) are collected. Each is one test
+  item named after its scenario (``name:`` or the file stem), so ``-k`` selects by name.
+* The item runs the scenario and checks its ``expect`` block, and its golden timeline when a
+  ``FILE.golden.jsonl`` lies beside it. A failure reads as the same diff ``conference-sim check``
+  prints; a scenario that does not load is a collection error with file and line.
+* The ``conference_sim`` fixture gives the Python API, with paths relative to the rootdir.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Imported when pytest loads the plugin (not lazily): one copy of every model class for the
+# whole session, even when a test runs pytest in-process (pytester restores sys.modules).
+from .builder import ScenarioBuilder, run
+from .checking import Outcome, check_scenario
+from .errors import InputError
+from .golden import golden_path
+from .scenario import Scenario
+from .simulation import Simulation  # noqa: F401 - loads the engine's modules now
+
+DEFAULT_GLOBS = ["scenarios/**/*.yaml", "scenarios/**/*.yml"]
+INI = "conference_sim_scenarios"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        INI,
+        type="linelist",
+        default=DEFAULT_GLOBS,
+        help="globs (relative to the rootdir) of scenario files to collect as tests",
+    )
+
+
+def glob_regex(glob: str) -> re.Pattern[str]:
+    """``**/`` is any number of directories, ``*`` and ``?`` stay within one path part."""
+    out, i = "", 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out, i = out + "(?:[^/]+/)*", i + 3
+        elif glob.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif glob[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif glob[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(glob[i]), i + 1
+    return re.compile(out + r"\Z")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    config = parent.config
+    try:
+        rel = file_path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return None
+    if any(glob_regex(g).match(rel) for g in config.getini(INI)):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFile(pytest.File):
+    def collect(self) -> list[pytest.Item]:
+        scenario = Scenario.from_file(self.path)
+        return [ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)]
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        if isinstance(excinfo.value, InputError):
+            return f"conference-sim: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+class ScenarioFailed(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.path)
+        self.outcome = outcome
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+
+    def runtest(self) -> None:
+        outcome = check_scenario(self.scenario, golden=golden_path(self.path).exists())
+        if outcome.status == "skip":
+            pytest.skip(f"{self.path.name}: {outcome.note}")
+        if outcome.status == "fail":
+            raise ScenarioFailed(outcome)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:  # type: ignore[override]
+        if isinstance(excinfo.value, ScenarioFailed):
+            color = self.config.get_terminal_writer().hasmarkup
+            failures = excinfo.value.outcome.failures
+            _, line, _ = self.reportinfo()
+            path = self.path.relative_to(self.config.rootpath).as_posix()
+            head = f"{path}:{line + 1}: scenario {self.name!r}: expectations failed"
+            return "\n".join([head, *(f.render(color) for f in failures)])
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, expect_line(self.path), f"scenario: {self.name}"
+
+
+def expect_line(path: Path) -> int:
+    """0-based line of the ``expect:`` key (the top of the file when there is none)."""
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if line.startswith("expect:"):
+            return i
+    return 0
+
+
+class ConferenceSim:
+    """What the ``conference_sim`` fixture gives: the Python API, paths from the rootdir."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, path: str | Path) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else self.root / p
+
+    def load(self, path: str | Path) -> Scenario:
+        """A scenario file, validated (``Scenario``)."""
+        return Scenario.from_file(self.path(path))
+
+    def scenario(self, name: str | None = None, **options: Any) -> ScenarioBuilder:
+        """A fresh :class:`~conference_sim.builder.ScenarioBuilder`."""
+        return ScenarioBuilder(name, **options)
+
+    def run(self, source: Any, **options: Any) -> Any:
+        """Run a builder, Scenario, dict or file path; returns a ``Timeline``."""
+        if isinstance(source, str | Path):
+            source = self.path(source)
+        return run(source, **options)
+
+
+@pytest.fixture
+def conference_sim(request: pytest.FixtureRequest) -> ConferenceSim:
+    """The conference-sim Python API (run, scenario builder, load), rooted at the rootdir."""
+    return ConferenceSim(request.config.rootpath)
