@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint clean
+.PHONY: run test lint explore clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "conference-sim needs Python 3.11 or newer")'
@@ -17,6 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+explore: $(STAMP)
+	$(BIN)/conference-sim explore --examples 2000 --profile large
+	$(BIN)/conference-sim explore --examples 1000 --profile medium --shuffle-ties 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check conference_sim tests

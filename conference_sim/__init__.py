@@ -42,6 +42,8 @@ _EXPORTS = {
     "Failure": "diffs",
     "Outcome": "checking",
     "check_scenario": "checking",
+    "invariants": None,
+    "explore": None,
 }
 __all__ = [*_EXPORTS, "__version__", "run_scenario"]
 
@@ -61,10 +63,13 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    if name not in _EXPORTS:
         raise AttributeError(f"module 'conference_sim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    module = _EXPORTS[name]
+    if module is None:  # a submodule
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 

@@ -84,6 +84,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SEED",
         help="run same-instant steps in a seeded random order (SPEC 8)",
     )
+    explore = sub.add_parser(
+        "explore", help="random scenarios checked by invariants; the smallest failure as a file"
+    )
+    explore.add_argument("--examples", type=_jobs, default=100, metavar="N")
+    explore.add_argument("--seed", type=_seed, default=0, help="Hypothesis seed (default 0)")
+    explore.add_argument(
+        "--profile",
+        choices=("small", "medium", "large"),
+        default="medium",
+        help="scenario sizes: small (≤4 calls, 1 room), medium (≤8, 2), large (≤20, 3)",
+    )
+    explore.add_argument(
+        "--shuffle-ties",
+        type=_seed,
+        default=None,
+        metavar="SEED",
+        help="run same-instant steps in a seeded random order (SPEC 8)",
+    )
+    explore.add_argument(
+        "--out",
+        default="explore-failure.yaml",
+        metavar="FILE",
+        help="where to write the smallest failing scenario (default explore-failure.yaml)",
+    )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     return parser
@@ -124,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "explore":
+            return cmd_explore(args)
     except InputError as err:
         sys.stderr.write(f"conference-sim: {err}\n")
         return 2
@@ -256,3 +282,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     skipped = f", {counts['skip']} skipped" if counts["skip"] else ""
     sys.stdout.write(f"{counts['pass']} passed, {counts['fail']} failed{skipped}\n")
     return 1 if counts["fail"] else 0
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from .explore import explore, write_finding
+
+    options = f"--examples {args.examples} --seed {args.seed} --profile {args.profile}"
+    if args.shuffle_ties is not None:
+        options += f" --shuffle-ties {args.shuffle_ties}"
+    finding = explore(
+        examples=args.examples,
+        seed=args.seed,
+        profile=args.profile,
+        shuffle_ties=args.shuffle_ties,
+    )
+    if finding is None:
+        sys.stdout.write(f"{args.examples} random scenarios ({options}): every invariant held\n")
+        return 0
+    write_finding(
+        finding,
+        args.out,
+        command=f"conference-sim explore {options}",
+        shuffle_ties=args.shuffle_ties,
+    )
+    sys.stdout.write(f"invariant violated: {finding.violations[0]}\n")
+    calls = len(finding.data.get("calls", []))
+    actions = len(finding.data.get("actions", []))
+    sys.stdout.write(
+        f"smallest scenario found ({calls} call(s), {actions} action(s)) written to {args.out}\n"
+    )
+    return 1
