@@ -1,4 +1,4 @@
-"""The ``conference-sim`` command line (SPEC 6): run, validate, check.
+"""The ``conference-sim`` command line (SPEC 6): run, check, validate, shell, explore.
 
 Bad input is one message on stderr naming the file and line, exit status 2, nothing on stdout.
 """
@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SEED",
         help="run same-instant steps in a seeded random order (SPEC 8)",
     )
+    shell = sub.add_parser(
+        "shell", help="step through a scenario interactively (or commands from stdin)"
+    )
+    shell.add_argument("scenario", nargs="?", metavar="SCENARIO", help="start from this file")
     explore = sub.add_parser(
         "explore", help="random scenarios checked by invariants; the smallest failure as a file"
     )
@@ -150,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "explore":
             return cmd_explore(args)
+        if args.command == "shell":
+            from .shell import main as shell_main
+
+            return shell_main(args.scenario)
     except InputError as err:
         sys.stderr.write(f"conference-sim: {err}\n")
         return 2

@@ -93,3 +93,48 @@ def test_ordering_is_stable_across_runs():
           - {name: c, at: 0, conference: R, hangup: 30}
     """
     assert names(run(text)) == names(run(text))
+
+
+TIES = """
+calls:
+  - {name: a, at: 10, conference: R, hangup: 30, speech: [[10, 20]]}
+  - {name: b, at: 10, conference: R, hangup: 30}
+  - {name: c, at: 10, conference: R, hangup: 30}
+"""
+
+
+def joins(events):
+    return [e.call for e in events if e.event == "participant-join"]
+
+
+def test_shuffle_ties_permutes_same_instant_steps_by_seed_and_repeats_exactly():
+    assert joins(run(TIES)) == ["a", "b", "c"]  # SPEC 8: file order by default
+    orders = {tuple(joins(run(TIES, shuffle_ties=s))) for s in range(12)}
+    assert len(orders) > 2  # other orders do come up
+    assert all(sorted(o) == ["a", "b", "c"] for o in orders)
+    assert run(TIES, shuffle_ties=5) == run(TIES, shuffle_ties=5)
+
+
+def test_shuffle_ties_keeps_one_calls_own_steps_in_order():
+    for s in range(12):
+        events = run(TIES, shuffle_ties=s)
+        a = [e.event for e in events if e.call == "a"]
+        assert a.index("call-start") < a.index("participant-join")
+
+
+def test_shuffle_ties_on_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "ties.yaml"
+    path.write_text(TIES)
+
+    def jsonl(*extra):
+        return subprocess.run(
+            [sys.executable, "-m", "conference_sim", "run", str(path), "--format", "jsonl", *extra],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+
+    plain, shuffled = jsonl(), [jsonl("--shuffle-ties", str(s)) for s in (1, 2, 3, 4)]
+    assert any(s != plain for s in shuffled)
+    assert jsonl("--shuffle-ties", "1") == shuffled[0]

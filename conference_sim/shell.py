@@ -1,0 +1,494 @@
+"""``conference-sim shell [FILE]``: step through a scenario on the simulated clock.
+
+The session is a scenario (a :class:`~conference_sim.builder.ScenarioBuilder`) plus the clock
+reading ``now``. Commands that add something (a call, a REST action, speech, a key press, a
+hang-up) add it to the scenario *at now* and replay the scenario from the start up to now, so
+the session is always exactly what ``conference-sim run`` gives for the saved file. Commands
+that move the clock (``advance``, ``step``, ``until``) run the live simulation on.
+
+Interactive use has line editing, history and tab completion (readline); on a pipe the commands
+are read from stdin, echoed with ``>``, and the exit status is 2 if any command was refused.
+"""
+
+from __future__ import annotations
+
+import cmd
+import contextlib
+import copy
+import shlex
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from .builder import ScenarioBuilder
+from .errors import InputError
+from .events import KNOWN_EVENTS, Event
+from .output import summary
+from .scenario import MAX_UNTIL_MS
+from .simulation import Simulation
+from .sinks import CaptureSink, jsonl_line
+from .timeparse import clock, to_ms
+
+REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce")
+CALL_KEYS = ("account", "from", "to", "hangup", "at")
+HELP = {
+    "call": "call NAME ROOM [key=value …]  a caller dials ROOM now; keys are <Conference> "
+    "attributes (startConferenceOnEnter=false, beep=onExit, …), dial.X (dial.timeLimit=60), "
+    "or account, from, to, hangup (a scenario time)",
+    "hangup": "hangup NAME  the caller hangs up now",
+    "speech": "speech NAME DURATION  the caller talks from now for DURATION (e.g. 10s)",
+    "press": "press NAME DIGITS  the caller presses keys now (e.g. *)",
+    "mute": "mute NAME  REST: mute a participant now (also unmute, unhold, kick)",
+    "hold": "hold NAME [holdUrl=URL] [holdMethod=GET|POST]  REST: hold a participant now",
+    "update": "update NAME key=value …  REST: beepOnExit, endConferenceOnExit, coaching, …",
+    "end": "end ROOM [account=A]  REST: end the conference now",
+    "announce": "announce ROOM url=URL [call=NAME] [method=…]  REST: play an announcement now",
+    "advance": "advance DURATION  move the clock on (e.g. 30s, 1m30s)",
+    "step": "step  move the clock to the next instant something happens",
+    "until": "until EVENT [CALL]  run until such an event happens (e.g. until conference-start)",
+    "show": "show  conferences, participants (muted/held/waiting) and what each call hears",
+    "events": "events [jsonl]  the timeline so far (a table, or JSONL)",
+    "save": "save FILE  the session as a scenario file that `conference-sim run` reproduces",
+    "help": "help [COMMAND]  this list, or one command",
+    "quit": "quit  leave (also exit, or end of input)",
+}
+
+
+class CommandError(Exception):
+    """A refused command: one line, and the session goes on."""
+
+
+class Session:
+    """The scenario so far, the clock, and the live simulation replayed up to now."""
+
+    def __init__(self, builder: ScenarioBuilder | None = None) -> None:
+        self.builder = builder or ScenarioBuilder()
+        self.now = 0
+        self.sim, self.sink = self.replay()
+        self.shown: list[Event] = []
+
+    def replay(self) -> tuple[Simulation | None, CaptureSink]:
+        """A fresh simulation advanced to now (None while there are no calls)."""
+        data = copy.deepcopy(self.builder.data)
+        if not data.get("calls"):
+            return None, CaptureSink()
+        scenario = ScenarioBuilder.from_dict(data).build()
+        sink = CaptureSink()
+        sim = Simulation(scenario, sinks=[sink])
+        sim.advance(self.now)
+        return sim, sink
+
+    @property
+    def limit(self) -> int:
+        return (self.sim.until_ms if self.sim else None) or MAX_UNTIL_MS
+
+    def change(self, edit: Any) -> None:
+        """Apply ``edit(data)`` to the scenario and replay; undo it if the scenario refuses."""
+        before = copy.deepcopy(self.builder.data)
+        edit(self.builder.data)
+        try:
+            self.sim, self.sink = self.replay()
+        except InputError as err:
+            self.builder.data = before
+            raise CommandError(_one_line(err)) from None
+
+    def run_to(self, t_ms: int) -> None:
+        self.now = min(t_ms, self.limit)
+        if self.sim is not None:
+            self.sim.advance(self.now)
+
+    def step(self) -> bool:
+        """To the next instant with a timeline event; False if nothing is left to happen."""
+        count = len(self.sink.events)
+        while len(self.sink.events) == count:
+            if self.sim is None:
+                return False
+            t = self.sim.env.peek()
+            if t > self.limit or t == float("inf") or self.sim.stop_event.processed:
+                return False
+            self.run_to(int(t))
+        return True
+
+    def fresh(self) -> tuple[int | None, list[Event]]:
+        """Events not shown yet; and the seq from which a replay changed what was shown."""
+        events = self.sink.events
+        same = 0
+        while same < min(len(events), len(self.shown)) and events[same] == self.shown[same]:
+            same += 1
+        changed = same if same < len(self.shown) else None
+        self.shown = list(events)
+        return changed, events[same:]
+
+    def call_names(self) -> list[str]:
+        return [c["name"] for c in self.builder.data.get("calls", [])]
+
+    def save_data(self) -> dict[str, Any]:
+        data = copy.deepcopy(self.builder.data)
+        if self.sim is not None and self.sim.stop_event.processed:
+            return data  # the clock stopped by itself: the file stops it the same way
+        until = data.get("until")
+        now = max(self.now, 1)  # `until` must be after 0: 1 ms shows everything at 0
+        if until is None or to_ms(until) > now:
+            data["until"] = now / 1000 if now % 1000 else now // 1000
+        return data
+
+
+class Shell(cmd.Cmd):
+    intro = ""
+
+    def __init__(self, session: Session, stdin: IO[str], stdout: IO[str], echo: bool) -> None:
+        super().__init__(stdin=stdin, stdout=stdout)
+        self.session = session
+        self.echo = echo
+        self.use_rawinput = not echo
+        self.prompt = "" if echo else "conference-sim> "
+        self.failed = 0
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def say(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+
+    def precmd(self, line: str) -> str:
+        if self.echo and line.strip() and line != "EOF":
+            self.say(f"> {line.rstrip()}")
+        return line
+
+    def onecmd(self, line: str) -> bool:
+        try:
+            return super().onecmd(line)
+        except CommandError as err:
+            self.failed += 1
+            self.say(f"error: {err}")
+        except ValueError as err:  # shlex: unbalanced quotes
+            self.failed += 1
+            self.say(f"error: {err}")
+        return False
+
+    def emptyline(self) -> bool:
+        return False
+
+    def default(self, line: str) -> bool:
+        if line == "EOF":
+            return True
+        word = line.split()[0]
+        raise CommandError(f"unknown command {word!r}; commands: {', '.join(HELP)}")
+
+    def completenames(self, text: str, *ignored: Any) -> list[str]:
+        return [c + " " for c in HELP if c.startswith(text)]
+
+    def completedefault(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
+        words = line[:begidx].split()
+        if not words:
+            return []
+        if words[0] == "until" and len(words) == 1:
+            return [e + " " for e in KNOWN_EVENTS if e.startswith(text)]
+        return [n + " " for n in self.session.call_names() if n.startswith(text)]
+
+    def report(self) -> None:
+        changed, events = self.session.fresh()
+        if changed is not None:
+            self.say(f"(replayed from the start: the timeline changed from seq {changed})")
+        for e in events:
+            self.say(line_of(e))
+        self.say(f"[{clock(self.session.now)}]")
+
+    # -- adding to the scenario ------------------------------------------------------------------
+    def do_call(self, arg: str) -> None:
+        words = shlex.split(arg)
+        if len(words) < 2:
+            raise CommandError("usage: " + HELP["call"])
+        name, room, *pairs = words
+        if name in self.session.call_names():
+            raise CommandError(f"there is already a call named {name!r}")
+        spec: dict[str, Any] = {"name": name, "at": _secs(self.session.now), "conference": room}
+        for key, value in _pairs(pairs).items():
+            if key in CALL_KEYS:
+                spec[key] = value
+            elif key.startswith("dial."):
+                spec.setdefault("dial", {})[key[5:]] = value
+            else:
+                spec.setdefault("attributes", {})[key] = value
+        if "at" in spec and _ms(spec["at"]) < self.session.now:
+            raise CommandError(
+                f"at={spec['at']} is in the past; the clock reads {clock(self.session.now)}"
+            )
+        self.session.change(lambda d: d.setdefault("calls", []).append(spec))
+        self.report()
+
+    def do_hangup(self, arg: str) -> None:
+        name = self.one_call(arg, "hangup")
+        now = _secs(self.session.now)
+        self.session.change(lambda d: _call(d, name).update(hangup=now))
+        self.report()
+
+    def do_speech(self, arg: str) -> None:
+        words = shlex.split(arg)
+        if len(words) != 2:
+            raise CommandError("usage: " + HELP["speech"])
+        name = self.known(words[0])
+        end = self.session.now + _ms(words[1])
+        burst = [_secs(self.session.now), _secs(end)]
+        self.session.change(lambda d: _call(d, name).setdefault("speech", []).append(burst))
+        self.report()
+
+    def do_press(self, arg: str) -> None:
+        words = shlex.split(arg)
+        if len(words) != 2:
+            raise CommandError("usage: " + HELP["press"])
+        name = self.known(words[0])
+        press = {"at": _secs(self.session.now), "digits": words[1]}
+        self.session.change(lambda d: _call(d, name).setdefault("press", []).append(press))
+        self.report()
+
+    def rest(self, verb: str, arg: str) -> None:
+        words = shlex.split(arg)
+        if not words:
+            raise CommandError("usage: " + HELP.get(verb, HELP["mute"]))
+        target, *pairs = words
+        if verb not in ("end", "announce"):
+            target = self.known(target)
+        action = {"at": _secs(self.session.now), verb: target, **_pairs(pairs)}
+        self.session.change(lambda d: d.setdefault("actions", []).append(action))
+        self.report()
+
+    def do_mute(self, arg: str) -> None:
+        self.rest("mute", arg)
+
+    def do_unmute(self, arg: str) -> None:
+        self.rest("unmute", arg)
+
+    def do_hold(self, arg: str) -> None:
+        self.rest("hold", arg)
+
+    def do_unhold(self, arg: str) -> None:
+        self.rest("unhold", arg)
+
+    def do_kick(self, arg: str) -> None:
+        self.rest("kick", arg)
+
+    def do_update(self, arg: str) -> None:
+        self.rest("update", arg)
+
+    def do_end(self, arg: str) -> None:
+        self.rest("end", arg)
+
+    def do_announce(self, arg: str) -> None:
+        self.rest("announce", arg)
+
+    # -- the clock -------------------------------------------------------------------------------
+    def do_advance(self, arg: str) -> None:
+        if not arg.strip():
+            raise CommandError("usage: " + HELP["advance"])
+        self.session.run_to(self.session.now + _ms(arg.strip()))
+        self.report()
+
+    def do_step(self, arg: str) -> None:
+        if not self.session.step():
+            self.say("nothing left to happen")
+        self.report()
+
+    def do_until(self, arg: str) -> None:
+        words = arg.split()
+        if not words or len(words) > 2 or words[0] not in KNOWN_EVENTS:
+            raise CommandError("usage: " + HELP["until"] + f"; events: {', '.join(KNOWN_EVENTS)}")
+        event, call = words[0], (words[1] if len(words) > 1 else None)
+        start = len(self.session.sink.events)
+        while True:
+            if any(
+                e.event == event and (call is None or e.call == call)
+                for e in self.session.sink.events[start:]
+            ):
+                break
+            if not self.session.step():
+                self.say(f"no {arg.strip()} happened; the clock stopped")
+                break
+        self.report()
+
+    # -- looking -------------------------------------------------------------------------------
+    def do_show(self, arg: str) -> None:
+        for text in show_lines(self.session):
+            self.say(text)
+
+    def do_events(self, arg: str) -> None:
+        events = self.session.sink.events
+        if arg.strip() == "jsonl":
+            for e in events:
+                self.say(jsonl_line(e))
+        elif arg.strip():
+            raise CommandError("usage: " + HELP["events"])
+        elif not events:
+            self.say("(no events yet)")
+        else:
+            from .output import TableSink
+
+            table = TableSink(self.stdout, color=None if not self.echo else False)
+            for e in events:
+                table.emit(e)
+            table.close()
+
+    def do_save(self, arg: str) -> None:
+        if not arg.strip():
+            raise CommandError("usage: " + HELP["save"])
+        from .builder import dump_yaml
+
+        path = Path(arg.strip())
+        data = self.session.save_data()
+        stop = "`until` stops the clock there" if "until" in data else "the clock stopped"
+        header = (
+            f"# Saved by conference-sim shell at {clock(self.session.now)}; {stop}, so\n"
+            f"# `conference-sim run {path.name}` prints exactly the session's timeline.\n"
+        )
+        try:
+            path.write_text(header + dump_yaml(data), encoding="utf-8")
+        except OSError as err:
+            raise CommandError(f"cannot write {path}: {err.strerror}") from None
+        self.say(f"saved {path}")
+
+    def do_help(self, arg: str) -> None:
+        if arg.strip():
+            if arg.strip() not in HELP:
+                raise CommandError(f"no command {arg.strip()!r}; commands: {', '.join(HELP)}")
+            self.say(HELP[arg.strip()])
+            return
+        for text in HELP.values():
+            self.say("  " + text)
+
+    def do_quit(self, arg: str) -> bool:
+        return True
+
+    do_exit = do_quit
+
+    def do_EOF(self, arg: str) -> bool:
+        if not self.echo:
+            self.say()
+        return True
+
+    # -- helpers -------------------------------------------------------------------------------
+    def known(self, name: str) -> str:
+        if name not in self.session.call_names():
+            names = ", ".join(self.session.call_names()) or "none yet"
+            raise CommandError(f"{name!r} names no call; calls: {names}")
+        return name
+
+    def one_call(self, arg: str, verb: str) -> str:
+        words = arg.split()
+        if len(words) != 1:
+            raise CommandError("usage: " + HELP[verb])
+        return self.known(words[0])
+
+
+def line_of(e: Event) -> str:
+    where = " ".join(x for x in (e.conference, e.call) if x)
+    details = summary(e)
+    return f"{clock(e.t_ms):>8}  {e.event:<26} {where}" + (f"  {details}" if details else "")
+
+
+def show_lines(session: Session) -> list[str]:
+    """Conference states, participants with effective mute/hold/waiting, and who hears what."""
+    from .hearing import hearing
+
+    sim = session.sim
+    out = [f"at {clock(session.now)}"]
+    if sim is None:
+        return [*out, "no calls yet: add one with `call NAME ROOM`"]
+    heard = hearing(sim)
+    inside: set[str] = set()
+    for (account, name), room in sorted(sim.rooms.items()):
+        since = f" since {clock(room.started_ms)}" if room.started_ms is not None else ""
+        acct = f", account {account}" if account != "default" else ""
+        out.append(f"conference {name!r}: {room.state}{since}{acct}")
+        width = max((len(n) for n in room.participants), default=0)
+        for call_name, p in room.participants.items():
+            inside.add(call_name)
+            flags = []
+            if p.muted:
+                flags.append("muted")
+            if p.held:
+                flags.append("held")
+            if p.waiting:
+                flags.append("waiting" + ("" if p.attrs.start_conference_on_enter else ", silent"))
+            if p.coaching:
+                flags.append(f"coaching {p.coach_of.name if p.coach_of else ''}".strip())
+            state = ", ".join(flags) or "in the mix"
+            out.append(f"  {call_name:<{width}}  {state:<24} hears: {heard[call_name].describe()}")
+    others = [h for n, h in heard.items() if n not in inside]
+    if others:
+        out.append("calls outside a conference:")
+        width = max(len(h.call) for h in others)
+        for h in others:
+            hears = f"  hears: {h.describe()}" if h.state == "outside" else ""
+            out.append(f"  {h.call:<{width}}  {h.state}{hears}")
+    return out
+
+
+def _one_line(err: InputError) -> str:
+    where = f"{err.where}: " if err.where else ""
+    return f"{where}{err.message}".replace("\n", " ")
+
+
+def _pairs(words: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            raise CommandError(f"{word!r} is not key=value")
+        out[key] = {"true": True, "false": False}.get(value, value)
+    return out
+
+
+def _ms(text: str) -> int:
+    try:
+        return to_ms(float(text) if _is_number(text) else text, what="time")
+    except InputError as err:
+        raise CommandError(err.message) from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _secs(ms: int) -> int | float:
+    return ms // 1000 if ms % 1000 == 0 else ms / 1000
+
+
+def _call(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in data["calls"] if c["name"] == name)  # type: ignore[no-any-return]
+
+
+def main(path: str | None, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> int:
+    builder = ScenarioBuilder.from_file(path) if path else None
+    session = Session(builder)
+    interactive = stdin.isatty()
+    shell = Shell(session, stdin, stdout, echo=not interactive)
+    if interactive:
+        _readline_history()
+        shell.intro = (
+            f"conference-sim shell{f' on {path}' if path else ''}; `help` lists the commands, "
+            "Tab completes, Ctrl-D leaves."
+        )
+    if session.sink.events:
+        shell.report()
+    shell.cmdloop()
+    return 2 if shell.failed and not interactive else 0
+
+
+def _readline_history() -> None:
+    try:
+        import atexit
+        import readline
+    except ImportError:  # pragma: no cover - no readline on this platform
+        return
+    history = Path.home() / ".conference_sim_history"
+    with contextlib.suppress(OSError):
+        readline.read_history_file(history)
+    readline.set_history_length(1000)
+    atexit.register(_write_history, readline, history)
+
+
+def _write_history(readline: Any, history: Path) -> None:
+    with contextlib.suppress(OSError):
+        readline.write_history_file(history)
