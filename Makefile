@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint explore clean
+.PHONY: run test lint explore bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "conference-sim needs Python 3.11 or newer")'
@@ -22,9 +22,12 @@ explore: $(STAMP)
 	$(BIN)/conference-sim explore --examples 2000 --profile large
 	$(BIN)/conference-sim explore --examples 1000 --profile medium --shuffle-ties 1
 
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check conference_sim tests
-	$(BIN)/ruff format --check conference_sim tests
+	$(BIN)/ruff check conference_sim tests bench
+	$(BIN)/ruff format --check conference_sim tests bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info

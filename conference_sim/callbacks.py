@@ -6,6 +6,7 @@ Every value is a string; booleans are ``true``/``false``; Timestamps are RFC 282
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
@@ -20,8 +21,13 @@ def flag(value: bool) -> str:
 
 def rfc2822(start: dt.datetime, t_ms: int) -> str:
     """``Thu, 01 Jan 2026 00:00:30 +0000`` for scenario time t_ms after ``start``."""
-    moment = start + dt.timedelta(milliseconds=t_ms)
-    return format_datetime(moment.replace(microsecond=0))
+    return _rfc2822_second(start, (start.microsecond + t_ms * 1000) // 1_000_000)
+
+
+@functools.lru_cache(maxsize=256)  # many events share a second; formatting is costly
+def _rfc2822_second(start: dt.datetime, seconds: int) -> str:
+    """The second ``seconds`` after start's own whole second."""
+    return format_datetime(start.replace(microsecond=0) + dt.timedelta(seconds=seconds))
 
 
 def whole_seconds(ms: int) -> int:

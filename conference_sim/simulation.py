@@ -12,8 +12,12 @@ Same-instant order is decided by named priorities (lower runs first):
 
 from __future__ import annotations
 
+import collections
+import functools
+import heapq
+import itertools
 import random
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 import simpy
@@ -23,13 +27,22 @@ from . import actions
 from .call import Call
 from .conference import Conference, Participant
 from .eventlog import EventLog
+from .events import Event
 from .hearing import Hearing
-from .model import ConferenceAttrs, Document
+from .model import ActionSpec, CallSpec, ConferenceAttrs, Document
 from .scenario import MAX_UNTIL_MS, Scenario
-from .sinks import Sink
+from .sinks import BufferSink, Sink
 
 STEP, MEDIA, STOP = URGENT + 1, URGENT + 2, URGENT + 9
 AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".m4a", ".aac", ".ulaw", ".gsm")
+
+
+def first_step(spec: CallSpec) -> int:
+    """When a call's first step is due (speech or a press may come before the arrival)."""
+    times = [spec.at_ms, *(s.start_ms for s in spec.speech), *(p.at_ms for p in spec.presses)]
+    if spec.hangup_ms is not None:
+        times.append(spec.hangup_ms)
+    return min(times)
 
 
 def tie_rank(seed: int, t_ms: int, group: int, index: int) -> float:
@@ -48,7 +61,11 @@ class Simulation:
         seed: int | None = None,
         until_ms: int | None = None,
         shuffle_ties: int | None = None,
+        calls: Iterable[CallSpec] | None = None,
+        actions_stream: Iterable[ActionSpec] | None = None,
     ) -> None:
+        """``calls``/``actions_stream``, when given, replace the scenario's and are consumed
+        lazily (each in order of its first step): a call exists only while it is live."""
         self.scenario = scenario
         self.shuffle_ties = shuffle_ties
         self.dialect = scenario.dialect
@@ -59,17 +76,31 @@ class Simulation:
         self._account_sids: dict[str, str] = {}
         self.calls: dict[str, Call] = {}
         self.calls_by_sid: dict[str, Call] = {}
-        for spec in scenario.calls:
-            call = Call(self, spec)
-            self.calls[call.name] = call
-            self.calls_by_sid[call.sid] = call
+        self.counter = itertools.count()
+        self.streaming = calls is not None
+        if calls is None:  # a file: every call known from the start (hearing lists them all)
+            for spec in scenario.calls:
+                self.register(Call(self, spec))
+            ordered = sorted(enumerate(scenario.calls), key=lambda ic: (first_step(ic[1]), ic[0]))
+            self.call_source: Iterable[tuple[int, int, CallSpec]] = (
+                (first_step(spec), i, spec) for i, spec in ordered
+            )
+        else:
+            self.call_source = ((first_step(spec), i, spec) for i, spec in enumerate(calls))
+        if actions_stream is None:
+            ordered_actions = sorted(enumerate(scenario.actions), key=lambda ia: ia[1].at_ms)
+            self.action_source: Iterable[tuple[int, int, ActionSpec]] = (
+                (a.at_ms, i, a) for i, a in ordered_actions
+            )
+        else:
+            self.action_source = ((a.at_ms, i, a) for i, a in enumerate(actions_stream))
         self.live_calls = 0
         self.rooms: dict[tuple[str, str], Conference] = {}
         self.instances: dict[tuple[str, str], int] = {}
         self.until_ms = until_ms if until_ms is not None else scenario.until_ms
         self.stop_event = self.timer(self.until_ms or MAX_UNTIL_MS, STOP)
         self.stop_event.callbacks.append(self._clock_stopped)
-        self.env.process(self.drive(self.steps()))
+        self.env.process(self.drive())
         self.closed = False
 
     # -- time ------------------------------------------------------------------------------------
@@ -98,34 +129,61 @@ class Simulation:
         self.media_wait(ms).callbacks.append(lambda _e: fn())
 
     # -- the scenario's steps ------------------------------------------------------------------
-    def steps(self) -> list[tuple[int, int, int, int, Callable[[], None]]]:
-        """(time, group, index, order, action): calls (group 0) before actions (group 1)."""
-        out: list[tuple[int, int, int, int, Callable[[], None]]] = []
-        for i, spec in enumerate(self.scenario.calls):
-            call = self.calls[spec.name]
-            out.append((spec.at_ms, 0, i, 0, call.arrive))
-            for s in spec.speech:
-                out.append((s.start_ms, 0, i, 1, lambda c=call: c.set_talking(True)))
-                out.append((s.end_ms, 0, i, 1, lambda c=call: c.set_talking(False)))
-            for press in spec.presses:
-                out.append((press.at_ms, 0, i, 2, lambda c=call, d=press.digits: c.press(d)))
-            if spec.hangup_ms is not None:
-                out.append((spec.hangup_ms, 0, i, 3, call.hangup))
-        for j, action in enumerate(self.scenario.actions):
-            out.append((action.at_ms, 1, j, 0, lambda a=action: actions.apply(self, a)))
+    # A step is (time, tie, tie2, order, n, action): calls (group 0) before actions (group 1),
+    # then file index, then a call's own order (arrive 0, speech 1, press 2, hang-up 3), then
+    # the order it was added. Steps are pulled lazily into a heap: a call's steps enter when
+    # its first step is due, so a streamed workload never holds more than the live calls.
+    def step_key(self, t_ms: int, group: int, index: int) -> tuple[int, float, int]:
         if self.shuffle_ties is None:
-            out.sort(key=lambda step: step[:4])
-        else:  # SPEC 8: same-instant steps of different calls/actions in a seeded order
-            seed = self.shuffle_ties
-            out.sort(key=lambda step: (step[0], tie_rank(seed, *step[:3]), step[3]))
-        return out
+            return t_ms, group, index
+        # SPEC 8: same-instant steps of different calls/actions in a seeded order
+        return t_ms, tie_rank(self.shuffle_ties, t_ms, group, index), 0
 
-    def drive(
-        self, steps: list[tuple[int, int, int, int, Callable[[], None]]]
-    ) -> Generator[simpy.Event, Any, None]:
-        for t_ms, _group, _index, _order, step in steps:
-            yield self.timer(t_ms - self.now, STEP)
-            step()
+    def push_call(self, heap: list[Any], index: int, call: Call) -> None:
+        spec = call.spec
+
+        def push(t_ms: int, order: int, step: Callable[[], None]) -> None:
+            heapq.heappush(heap, (*self.step_key(t_ms, 0, index), order, next(self.counter), step))
+
+        push(spec.at_ms, 0, call.arrive)
+        for sp in spec.speech:
+            push(sp.start_ms, 1, lambda c=call: c.set_talking(True))
+            push(sp.end_ms, 1, lambda c=call: c.set_talking(False))
+        for press in spec.presses:
+            push(press.at_ms, 2, lambda c=call, d=press.digits: c.press(d))
+        if spec.hangup_ms is not None:
+            push(spec.hangup_ms, 3, call.hangup)
+
+    def push_action(self, heap: list[Any], index: int, action: ActionSpec) -> None:
+        key = self.step_key(action.at_ms, 1, index)
+        step = functools.partial(actions.apply, self, action)
+        heapq.heappush(heap, (*key, 0, next(self.counter), step))
+
+    def drive(self) -> Generator[simpy.Event, Any, None]:
+        heap: list[Any] = []
+        calls = iter(self.call_source)
+        acts = iter(self.action_source)
+        next_call, next_action = next(calls, None), next(acts, None)
+        while True:
+            while True:  # pull every call and action whose first step is due by the next step
+                top = heap[0][0] if heap else None
+                if next_call is not None and (top is None or next_call[0] <= top):
+                    _, index, spec = next_call
+                    self.push_call(heap, index, self.call_for(spec))
+                    following = next(calls, None)
+                    if following is not None and following[0] < next_call[0]:
+                        raise ValueError("streamed calls must come in order of their first step")
+                    next_call = following
+                elif next_action is not None and (top is None or next_action[0] <= top):
+                    self.push_action(heap, next_action[1], next_action[2])
+                    next_action = next(acts, None)
+                else:
+                    break
+            if not heap:
+                return
+            entry = heapq.heappop(heap)
+            yield self.timer(entry[0] - self.now, STEP)
+            entry[-1]()
 
     def run(self) -> Simulation:
         """Run to the end: ``until``, or when nothing is left to happen (at most 4 h)."""
@@ -135,6 +193,16 @@ class Simulation:
             self.closed = True
             self.eventlog.close()
         return self
+
+    def stream(self) -> Iterator[Event]:
+        """Run to the end, yielding each event as it happens (nothing is kept afterwards)."""
+        buffer: collections.deque[Event] = collections.deque()
+        self.eventlog.add_sink(BufferSink(buffer))
+        while not self.stop_event.processed:
+            self.env.step()
+            while buffer:
+                yield buffer.popleft()
+        self.run()
 
     def advance(self, to_ms: int) -> None:
         """Run everything due up to and including ``to_ms`` (for step-by-step use)."""
@@ -170,11 +238,23 @@ class Simulation:
     def find_call(self, name_or_sid: str) -> Call | None:
         return self.calls.get(name_or_sid) or self.calls_by_sid.get(name_or_sid)
 
+    def register(self, call: Call) -> Call:
+        self.calls[call.name] = call
+        self.calls_by_sid[call.sid] = call
+        return call
+
+    def call_for(self, spec: CallSpec) -> Call:
+        """The call of a spec: made when its first step is due when streaming."""
+        return self.calls[spec.name] if not self.streaming else self.register(Call(self, spec))
+
     def call_started(self) -> None:
         self.live_calls += 1
 
-    def call_ended(self, _call: Call) -> None:
+    def call_ended(self, call: Call) -> None:
         self.live_calls -= 1
+        if self.streaming:  # keep only what the live state needs
+            self.calls.pop(call.name, None)
+            self.calls_by_sid.pop(call.sid, None)
 
     # -- rooms -----------------------------------------------------------------------------------
     def room(self, account: str, name: str, creator: ConferenceAttrs) -> Conference:

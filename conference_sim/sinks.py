@@ -6,6 +6,7 @@ the whole run to size its columns, so it renders on close.
 
 from __future__ import annotations
 
+import collections
 import json
 from collections.abc import Iterator
 from typing import IO, Protocol
@@ -45,8 +46,25 @@ class CaptureSink:
         return iter(self.events)
 
 
+class BufferSink:
+    """Appends to a deque that a consumer drains as the run goes (``Simulation.stream``)."""
+
+    def __init__(self, buffer: collections.deque[Event]) -> None:
+        self.buffer = buffer
+
+    def emit(self, event: Event) -> None:
+        self.buffer.append(event)
+
+    def close(self) -> None:
+        pass
+
+
+# One encoder for every line: json.dumps(..., ensure_ascii=False) would build a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def jsonl_line(event: Event) -> str:
-    return json.dumps(event.to_dict(), ensure_ascii=False)
+    return _encode(event.to_dict())
 
 
 class JsonlSink:
