@@ -125,3 +125,15 @@ def test_advance_past_the_end_then_run_still_closes_the_sinks():
     assert out.getvalue() == ""  # the table renders when the run is closed
     sim.run()
     assert "conference-end" in out.getvalue()
+
+
+def test_jsonl_line_is_exactly_json_dumps_of_the_pinned_shape():
+    import json
+
+    from conference_sim import run
+    from conference_sim.sinks import jsonl_line
+
+    root = Path(__file__).parent.parent / "scenarios"
+    for path in sorted(root.glob("*.yaml")):
+        for e in run(path):
+            assert jsonl_line(e) == json.dumps(e.to_dict(), ensure_ascii=False)
