@@ -133,9 +133,7 @@ def _until(text: str) -> int:
     from .timeparse import to_ms
 
     try:
-        ms = to_ms(
-            text.strip() if not text.replace(".", "", 1).isdigit() else float(text), what="--until"
-        )
+        ms = to_ms(text, what="--until")
     except InputError as err:
         raise argparse.ArgumentTypeError(err.message) from None
     if ms == 0:

@@ -260,7 +260,7 @@ def _shorthand(item: str, items: Any, i: Any, fail: Fail, where: str) -> dict[st
     t_ms = None
     if len(tokens) >= 2 and tokens[0][:1].isdigit():
         try:
-            t_ms = to_ms(float(tokens[0]) if _number(tokens[0]) else tokens[0])
+            t_ms = to_ms(tokens[0])
             tokens = tokens[1:]
         except InputError:
             t_ms = None
@@ -465,11 +465,3 @@ def _final(
             )
         calls.append((str(name), state, _line(wanted, name)))
     return tuple(rooms), tuple(calls)
-
-
-def _number(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True

@@ -438,17 +438,9 @@ def _pairs(words: list[str]) -> dict[str, Any]:
 
 def _ms(text: str) -> int:
     try:
-        return to_ms(float(text) if _is_number(text) else text, what="time")
+        return to_ms(text, what="time")
     except InputError as err:
         raise CommandError(err.message) from None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _secs(ms: int) -> int | float:
