@@ -73,10 +73,12 @@ class ScenarioBuilder:
 
     @classmethod
     def from_file(cls, path: str | Path) -> ScenarioBuilder:
-        from .scenario import Scenario
+        from .scenario import Scenario, read_text
+        from .yamlsource import load_yaml
 
-        Scenario.from_file(path)  # located errors for a bad file
-        return cls.from_yaml(Path(path).read_text(encoding="utf-8"))
+        text = read_text(path)
+        Scenario.from_yaml(text, str(path))  # located errors for a bad file
+        return cls.from_dict(load_yaml(text, str(path)))
 
     # -- calls -----------------------------------------------------------------------------------
     def call(

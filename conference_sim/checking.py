@@ -45,22 +45,24 @@ def check_scenario(
     if golden:
         target = golden_path(path)
         actual = "".join(jsonl_line(e) + "\n" for e in sink.events)
-        if update:
-            if not target.exists() or target.read_text(encoding="utf-8") != actual:
-                target.write_text(actual, encoding="utf-8")
-                note = f"wrote {target}"
-        elif not target.exists():
-            failures.append(
-                Failure(
-                    "golden",
-                    f"golden: no golden file {target}",
-                    (("hint", "create it with: conference-sim check --golden --update FILE"),),
+        try:
+            if update:
+                if not target.exists() or target.read_text(encoding="utf-8") != actual:
+                    target.write_text(actual, encoding="utf-8")
+                    note = f"wrote {target}"
+            elif not target.exists():
+                failures.append(
+                    Failure(
+                        "golden",
+                        f"golden: no golden file {target}",
+                        (("hint", "create it with: conference-sim check --golden --update FILE"),),
+                    )
                 )
-            )
-        else:
-            diff = compare(target.read_text(encoding="utf-8"), actual, target.name)
-            if diff:
+            elif diff := compare(target.read_text(encoding="utf-8"), actual, target.name):
                 failures.append(diff)
+        except (OSError, UnicodeDecodeError) as err:
+            reason = getattr(err, "strerror", None) or str(err)
+            failures.append(Failure("golden", f"golden: cannot use {target}: {reason}"))
     return Outcome(path, scenario.name, "fail" if failures else "pass", tuple(failures), note)
 
 

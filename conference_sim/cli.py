@@ -305,12 +305,15 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if finding is None:
         sys.stdout.write(f"{args.examples} random scenarios ({options}): every invariant held\n")
         return 0
-    write_finding(
-        finding,
-        args.out,
-        command=f"conference-sim explore {options}",
-        shuffle_ties=args.shuffle_ties,
-    )
+    try:
+        write_finding(
+            finding,
+            args.out,
+            command=f"conference-sim explore {options}",
+            shuffle_ties=args.shuffle_ties,
+        )
+    except OSError as err:
+        raise InputError(f"cannot write the finding: {err.strerror}", path=args.out) from None
     sys.stdout.write(f"invariant violated: {finding.violations[0]}\n")
     calls = len(finding.data.get("calls", []))
     actions = len(finding.data.get("actions", []))

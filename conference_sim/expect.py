@@ -231,9 +231,11 @@ def _line(container: Any, key: Any) -> int | None:
     return container.line_of(key) if hasattr(container, "line_of") else None
 
 
-def _pattern(items: Any, i: Any, names: set[str] | None, fail: Fail, where: str) -> Pattern:
+def _pattern(
+    items: Any, i: Any, names: set[str] | None, fail: Fail, where: str, line: int | None = None
+) -> Pattern:
     item = items[i]
-    line = _line(items, i)
+    line = line if line is not None else _line(items, i)
     if isinstance(item, str):
         fields = _shorthand(item, items, i, fail, where)
         text = item
@@ -338,32 +340,16 @@ def _count(items: Any, i: int, names: set[str] | None, fail: Fail, where: str) -
             raise fail(
                 "'match' takes a shorthand string and no other pattern keys", item, "match", where
             )
-        shorthand = [rest["match"]]
-        pattern = _pattern(shorthand, 0, names, fail, f"{where}.match")
-        pattern = Pattern(**{**_fields(pattern), "line": _line(items, i)})
+        pattern = _pattern([rest["match"]], 0, names, fail, f"{where}.match", _line(items, i))
     else:
         for key in rest:
             if key not in PATTERN_KEYS:
                 allowed = ", ".join((*PATTERN_KEYS, "match", *COUNT_KEYS))
                 raise fail(f"unknown key {key!r}; allowed: {allowed}", item, key, f"{where}.{key}")
-        pattern = _pattern([rest], 0, names, fail, where)
-        pattern = Pattern(**{**_fields(pattern), "line": _line(items, i)})
+        pattern = _pattern([rest], 0, names, fail, where, _line(items, i))
     low = n if kind in ("count", "at_least") else None
     high = n if kind in ("count", "at_most") else None
     return Count(pattern, low, high)
-
-
-def _fields(p: Pattern) -> dict[str, Any]:
-    return {
-        "event": p.event,
-        "t_ms": p.t_ms,
-        "call": p.call,
-        "conference": p.conference,
-        "account": p.account,
-        "kind": p.kind,
-        "params": p.params,
-        "text": p.text,
-    }
 
 
 def _final(

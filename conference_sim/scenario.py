@@ -91,18 +91,7 @@ class Scenario:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError("no such file", path=str(path)) from None
-        except IsADirectoryError:
-            raise ScenarioError("is a directory, not a scenario file", path=str(path)) from None
-        except UnicodeDecodeError as err:
-            raise ScenarioError(f"not UTF-8 text ({err.reason})", path=str(path)) from None
-        except OSError as err:
-            raise ScenarioError(f"cannot be read: {err.strerror}", path=str(path)) from None
-        return cls.from_yaml(text, path=str(path))
+        return cls.from_yaml(read_text(path), path=str(path))
 
     @classmethod
     def from_yaml(cls, text: str, path: str | None = None) -> Scenario:
@@ -115,6 +104,20 @@ class Scenario:
             return _Builder(path).scenario(data)
         except InputError as err:
             raise ScenarioError(err.message, path=path, line=err.line, where=err.where) from None
+
+
+def read_text(path: str | Path) -> str:
+    """A scenario file's text, or a ScenarioError saying why it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise ScenarioError("is a directory, not a scenario file", path=str(path)) from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"not UTF-8 text ({err.reason})", path=str(path)) from None
+    except OSError as err:
+        raise ScenarioError(f"cannot be read: {err.strerror}", path=str(path)) from None
 
 
 def _line(container: Any, key: Any) -> int | None:

@@ -269,3 +269,10 @@ def test_check_in_parallel_keeps_file_order(tmp_path, capsys):
     assert [line[:4] for line in parallel.splitlines() if line[:4] in ("PASS", "FAIL")] == [
         "FAIL", "PASS", "FAIL", "PASS"
     ]  # fmt: skip
+
+
+def test_golden_file_that_cannot_be_read_is_a_failure_not_a_crash(tmp_path, capsys):
+    path = write(tmp_path, "timeline:\n  - 10 conference-start")
+    (tmp_path / "s.golden.jsonl").mkdir()  # a directory where the golden file should be
+    code, out, _ = check(capsys, "--golden", path)
+    assert code == 1 and f"golden: cannot use {tmp_path / 's.golden.jsonl'}: Is a directory" in out
