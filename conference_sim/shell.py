@@ -30,11 +30,11 @@ from .sinks import CaptureSink, jsonl_line
 from .timeparse import clock, to_ms
 
 REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce")
-CALL_KEYS = ("account", "from", "to", "hangup", "at")
+CALL_KEYS = ("account", "from", "to", "hangup", "at", "cxml")
 HELP = {
     "call": "call NAME ROOM [key=value …]  a caller dials ROOM now; keys are <Conference> "
     "attributes (startConferenceOnEnter=false, beep=onExit, …), dial.X (dial.timeLimit=60), "
-    "or account, from, to, hangup (a scenario time)",
+    "or account, from, to, hangup (a scenario time); or call NAME cxml='<Response>…' ",
     "hangup": "hangup NAME  the caller hangs up now",
     "speech": "speech NAME DURATION  the caller talks from now for DURATION (e.g. 10s)",
     "press": "press NAME DIGITS  the caller presses keys now (e.g. *)",
@@ -187,7 +187,11 @@ class Shell(cmd.Cmd):
     def report(self) -> None:
         changed, events = self.session.fresh()
         if changed is not None:
-            self.say(f"(replayed from the start: the timeline changed from seq {changed})")
+            self.say(
+                f"(replayed from the start: the timeline changed from seq {changed}; a step "
+                f"added at {clock(self.session.now)} runs before the media and timers due then; "
+                "`advance 1ms` first to act after them)"
+            )
         for e in events:
             self.say(line_of(e))
         self.say(f"[{clock(self.session.now)}]")
@@ -197,10 +201,12 @@ class Shell(cmd.Cmd):
         words = shlex.split(arg)
         if len(words) < 2:
             raise CommandError("usage: " + HELP["call"])
-        name, room, *pairs = words
+        name, *pairs = words
         if name in self.session.call_names():
             raise CommandError(f"there is already a call named {name!r}")
-        spec: dict[str, Any] = {"name": name, "at": _secs(self.session.now), "conference": room}
+        spec: dict[str, Any] = {"name": name, "at": _secs(self.session.now)}
+        if "=" not in pairs[0]:
+            spec["conference"] = pairs.pop(0)
         for key, value in _pairs(pairs).items():
             if key in CALL_KEYS:
                 spec[key] = value

@@ -136,3 +136,15 @@ def test_help_lists_every_command():
     for command in ("call NAME ROOM", "advance DURATION", "save FILE", "events [jsonl]"):
         assert command in out
     assert "until EVENT [CALL]  run until such an event happens" in out
+
+
+def test_a_step_that_reorders_the_current_instant_says_so_and_call_takes_cxml():
+    say = "<Response><Say>Hello there</Say><Dial><Conference>R</Conference></Dial></Response>"
+    _, out = drive(f"call a R\ncall b 'cxml={say}'\nstep\nmute b\n")
+    assert "0:01.1  participant-join           R b" in out  # after the 1.1 s Say
+    assert (
+        "(replayed from the start: the timeline changed from seq 4; a step added at 0:01.1" in out
+    )
+    assert "action-failed" in out  # in the file's order the mute comes before b joins
+    _, out = drive(f"call a R\ncall b 'cxml={say}'\nstep\nadvance 1ms\nmute b\n")
+    assert "replayed" not in out and "participant-mute           R b" in out
