@@ -56,7 +56,7 @@ class Violation:
 class Room:
     sid: str
     name: str
-    present: dict[str, bool] = field(factory=dict)  # call -> audible-relevant flags holder
+    present: dict[str, None] = field(factory=dict)  # the calls in the room, in join order
     muted: set[str] = field(factory=set)
     held: set[str] = field(factory=set)
     talking: set[str] = field(factory=set)
@@ -157,7 +157,7 @@ def _conference_event(
             fail("leave-once", f"{call} joined {room.name!r} twice without leaving", e)
         if not room.present:
             room.max_participants = attrs_of(scenario, call, room.name).max_participants
-        room.present[call] = True
+        room.present[call] = None
         if e.params.get("Muted") == "true":
             room.muted.add(call)
         if len(room.present) > room.max_participants:

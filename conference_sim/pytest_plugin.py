@@ -23,7 +23,7 @@ from .builder import ScenarioBuilder, run
 from .checking import Outcome, check_scenario
 from .errors import InputError
 from .golden import golden_path
-from .scenario import Scenario
+from .scenario import Scenario, read_text
 from .simulation import Simulation  # noqa: F401 - loads the engine's modules now
 
 DEFAULT_GLOBS = ["scenarios/**/*.yaml", "scenarios/**/*.yml"]
@@ -71,8 +71,13 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 class ScenarioFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
-        scenario = Scenario.from_file(self.path)
-        return [ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)]
+        text = read_text(self.path)  # read once: the scenario and where its expect block is
+        scenario = Scenario.from_yaml(text, path=str(self.path))
+        return [
+            ScenarioItem.from_parent(
+                self, name=scenario.name, scenario=scenario, line=expect_line(text)
+            )
+        ]
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, InputError):
@@ -87,9 +92,10 @@ class ScenarioFailed(Exception):
 
 
 class ScenarioItem(pytest.Item):
-    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Scenario, line: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
+        self.line = line
 
     def runtest(self) -> None:
         outcome = check_scenario(self.scenario, golden=golden_path(self.path).exists())
@@ -109,12 +115,12 @@ class ScenarioItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, expect_line(self.path), f"scenario: {self.name}"
+        return self.path, self.line, f"scenario: {self.name}"
 
 
-def expect_line(path: Path) -> int:
+def expect_line(text: str) -> int:
     """0-based line of the ``expect:`` key (the top of the file when there is none)."""
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+    for i, line in enumerate(text.splitlines()):
         if line.startswith("expect:"):
             return i
     return 0

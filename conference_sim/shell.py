@@ -123,6 +123,8 @@ class Session:
         return [c["name"] for c in self.builder.data.get("calls", [])]
 
     def save_data(self) -> dict[str, Any]:
+        if not self.builder.data.get("calls"):
+            raise CommandError("nothing to save yet: a scenario needs a call (`call NAME ROOM`)")
         data = copy.deepcopy(self.builder.data)
         if self.sim is not None and self.sim.stop_event.processed:
             return data  # the clock stopped by itself: the file stops it the same way
@@ -338,7 +340,7 @@ class Shell(cmd.Cmd):
         from .builder import dump_yaml
 
         path = Path(arg.strip())
-        data = self.session.save_data()
+        data = self.session.save_data()  # refused before anything is written
         stop = "`until` stops the clock there" if "until" in data else "the clock stopped"
         header = (
             f"# Saved by conference-sim shell at {clock(self.session.now)}; {stop}, so\n"

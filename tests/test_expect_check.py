@@ -31,7 +31,7 @@ def check(capsys, *paths: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_timeline_in_order_with_others_between_passes(tmp_path, capsys):
+def test_SPEC7_timeline_in_order_with_others_between_passes(tmp_path, capsys):
     path = write(
         tmp_path,
         """
@@ -70,7 +70,7 @@ def test_timeline_failure_names_the_pattern_its_line_and_the_closest_events(tmp_
     assert "\033[" not in out  # not a terminal: no colour
 
 
-def test_timeline_order_matters(tmp_path, capsys):
+def test_SPEC7_timeline_order_matters(tmp_path, capsys):
     path = write(
         tmp_path,
         """
@@ -82,7 +82,7 @@ def test_timeline_order_matters(tmp_path, capsys):
     assert check(capsys, path)[0] == 1
 
 
-def test_never_fails_when_the_pattern_happens(tmp_path, capsys):
+def test_SPEC7_never_fails_when_the_pattern_happens(tmp_path, capsys):
     path = write(
         tmp_path,
         """
@@ -95,7 +95,7 @@ def test_never_fails_when_the_pattern_happens(tmp_path, capsys):
     assert "0:10.0  beep b" in out
 
 
-def test_callbacks_exactly_these_requests(tmp_path, capsys):
+def test_SPEC7_callbacks_exactly_these_requests(tmp_path, capsys):
     good = write(tmp_path, """
         callbacks:
           - participant-join a

@@ -28,7 +28,7 @@ expect:
 """
 
 
-def test_collects_scenarios_runs_them_and_fails_with_the_diff(pytester):
+def test_SPEC7_plugin_collects_scenarios_runs_them_and_fails_with_the_diff(pytester):
     pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
     pytester.mkdir("scenarios")
     pytester.path.joinpath("scenarios", "good.yaml").write_text(PASSING)
@@ -60,7 +60,7 @@ def test_k_selects_by_scenario_name(pytester):
     result.assert_outcomes(passed=1, deselected=1)
 
 
-def test_ini_option_chooses_where_scenarios_live_and_bad_files_are_located_errors(pytester):
+def test_SPEC7_ini_option_chooses_where_scenarios_live_and_bad_files_are_located_errors(pytester):
     pytester.makeini("[pytest]\nconference_sim_scenarios = flows/*.yml\n")
     pytester.mkdir("flows")
     pytester.path.joinpath("flows", "ok.yml").write_text(PASSING)

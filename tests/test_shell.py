@@ -148,3 +148,10 @@ def test_a_step_that_reorders_the_current_instant_says_so_and_call_takes_cxml():
     assert "action-failed" in out  # in the file's order the mute comes before b joins
     _, out = drive(f"call a R\ncall b 'cxml={say}'\nstep\nadvance 1ms\nmute b\n")
     assert "replayed" not in out and "participant-mute           R b" in out
+
+
+def test_save_before_any_call_is_refused_and_writes_nothing(tmp_path):
+    code, out = drive(f"save {tmp_path / 'empty.yaml'}\n")
+    assert code == 2
+    assert "error: nothing to save yet: a scenario needs a call (`call NAME ROOM`)" in out
+    assert not (tmp_path / "empty.yaml").exists()
