@@ -3,7 +3,7 @@
     python bench/bench.py                 # R = 100, 1 000, 10 000 rooms × 10 participants
     python bench/bench.py --rooms 100 1000 --participants 5
 
-The workload is ``conference_sim.workload.CallCentreDay``: staggered joins, speech bursts, a
+The workload is ``conference_sim.api.workload.CallCentreDay``: staggered joins, speech bursts, a
 REST mute/unmute per room, hang-ups. For each size, in this one run:
 
 (a) a bare simpy model of it: one process per call that waits for each of its steps, and one per
@@ -31,9 +31,9 @@ from typing import Any
 
 import simpy
 
-from conference_sim.simulation import Simulation
-from conference_sim.sinks import JsonlSink
-from conference_sim.workload import CallCentreDay
+from conference_sim.api.workload import CallCentreDay
+from conference_sim.engine.simulation import Simulation
+from conference_sim.output.sinks import JsonlSink
 
 TARGET_RATIO = 0.30
 

@@ -19,55 +19,61 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Scenario": "scenario",
-    "Simulation": "simulation",
+    "Scenario": "model",
+    "Simulation": "engine.simulation",
     "Event": "events",
     "Request": "events",
-    "Hearing": "hearing",
-    "CaptureSink": "sinks",
-    "JsonlSink": "sinks",
-    "NullSink": "sinks",
+    "Hearing": "engine.hearing",
+    "CaptureSink": "events",
+    "JsonlSink": "output.sinks",
+    "NullSink": "events",
     "InputError": "errors",
     "ScenarioError": "errors",
     "DocumentError": "errors",
     "Dialect": "dialects",
-    "ScenarioBuilder": "builder",
-    "run": "builder",
-    "Timeline": "timeline",
-    "State": "timeline",
-    "ConferenceState": "timeline",
-    "ParticipantState": "timeline",
-    "Expectations": "expect",
-    "ExpectationFailed": "expect",
-    "Failure": "diffs",
-    "Outcome": "checking",
-    "check_scenario": "checking",
-    "invariants": None,
-    "explore": None,
+    "ScenarioBuilder": "api.builder",
+    "run": "api.builder",
+    "Timeline": "check.timeline",
+    "State": "states",
+    "ConferenceState": "states",
+    "ParticipantState": "states",
+    "RoomState": "states",
+    "CallState": "states",
+    "Expectations": "check.expect",
+    "ExpectationFailed": "check.expect",
+    "Failure": "check.diffs",
+    "Outcome": "check.checking",
+    "check_scenario": "check.checking",
+    "invariants": "check",
+    "explore": "check",
+    "actions": "",
 }
 __all__ = [*_EXPORTS, "__version__", "run_scenario"]
 
 if TYPE_CHECKING:
-    from .builder import ScenarioBuilder, run
-    from .checking import Outcome, check_scenario
+    from . import actions
+    from .api.builder import ScenarioBuilder, run
+    from .check import explore, invariants
+    from .check.checking import Outcome, check_scenario
+    from .check.diffs import Failure
+    from .check.expect import ExpectationFailed, Expectations
+    from .check.timeline import Timeline
     from .dialects import Dialect
-    from .diffs import Failure
+    from .engine.hearing import Hearing
+    from .engine.simulation import Simulation
     from .errors import DocumentError, InputError, ScenarioError
-    from .events import Event, Request
-    from .expect import ExpectationFailed, Expectations
-    from .hearing import Hearing
-    from .scenario import Scenario
-    from .simulation import Simulation
-    from .sinks import CaptureSink, JsonlSink, NullSink
-    from .timeline import ConferenceState, ParticipantState, State, Timeline
+    from .events import CaptureSink, Event, NullSink, Request
+    from .model import Scenario
+    from .output.sinks import JsonlSink
+    from .states import CallState, ConferenceState, ParticipantState, RoomState, State
 
 
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module 'conference_sim' has no attribute {name!r}")
     module = _EXPORTS[name]
-    if module is None:  # a submodule
-        value = importlib.import_module(f".{name}", __name__)
+    if module in ("", "check"):  # a submodule
+        value = importlib.import_module(f".{module}.{name}".replace("..", "."), __name__)
     else:
         value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
@@ -78,9 +84,6 @@ def run_scenario(
     scenario: Scenario, *, seed: int | None = None, until_ms: int | None = None
 ) -> list[Event]:
     """Run a scenario to the end and return its whole timeline."""
-    from .simulation import Simulation
-    from .sinks import CaptureSink
+    from .engine.simulation import capture
 
-    sink = CaptureSink()
-    Simulation(scenario, sinks=[sink], seed=seed, until_ms=until_ms).run()
-    return sink.events
+    return capture(scenario, seed=seed, until_ms=until_ms)

@@ -1,72 +1,107 @@
-"""REST operations at scenario times: mute, unmute, hold, unhold, kick, end, announce, update.
+"""REST operations as typed values: one frozen class per operation (SPEC 10).
 
-An action whose call or conference is not there becomes a ``warning`` event (the platform would
-answer 404 / 20404, or 16099 for a state it cannot act on), never a crash.
+The scenario's ``actions:``, the shell's REST commands and (later) the REST API all produce these;
+the engine applies them with one ``match`` (:mod:`conference_sim.engine.rest`). ``at_ms`` is when
+a scheduled action is due; ``line`` is where a scenario file wrote it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
-from .model import ActionSpec
-
-if TYPE_CHECKING:
-    from .conference import Conference, Participant
-    from .simulation import Simulation
+from attrs import frozen
 
 
-def apply(sim: Simulation, action: ActionSpec) -> None:
-    verb, opts = action.verb, action.options
-    if verb in ("end", "announce"):
-        room = sim.rooms.get((action.account, action.target))
-        if room is None:
-            _missing(
-                sim,
-                action,
-                f"no live conference named {action.target!r} in account {action.account!r}",
-            )
-            return
-        if verb == "end":
-            sim.end_room(room)
-            return
-        target = None
-        if "call" in opts:
-            target = _participant(sim, str(opts["call"]))
-            if target is None or target.room is not room:
-                _missing(sim, action, f"{opts['call']!r} is not a participant of {action.target!r}")
-                return
-        room.announce(str(opts["url"]), str(opts.get("method", "POST")), target)
-        return
-    p = _participant(sim, action.target)
-    if p is None:
-        _missing(sim, action, f"{action.target!r} is not a participant of any live conference")
-        return
-    room: Conference = p.room
-    if verb == "mute":
-        room.set_muted(p, True)
-    elif verb == "unmute":
-        room.set_muted(p, False)
-    elif verb == "hold":
-        room.set_held(p, True, opts.get("holdUrl"), str(opts.get("holdMethod", "GET")))  # type: ignore[arg-type]
-    elif verb == "unhold":
-        room.set_held(p, False)
-    elif verb == "kick":
-        sim.kick(p)
-    elif verb == "update":
-        room.update(p, opts)
+@frozen(kw_only=True)
+class Action:
+    at_ms: int = 0
+    line: int | None = None
+    verb: ClassVar[str] = ""
+
+    @property
+    def target(self) -> str:
+        """What the action names: a call (name or CallSid) or a conference name."""
+        raise NotImplementedError
 
 
-def _participant(sim: Simulation, name_or_sid: str) -> Participant | None:
-    call = sim.find_call(name_or_sid)
-    return call.participant if call is not None else None
+@frozen(kw_only=True)
+class ParticipantAction(Action):
+    """An operation on one participant, named by call name or CallSid."""
+
+    call: str
+
+    @property
+    def target(self) -> str:
+        return self.call
 
 
-def _missing(sim: Simulation, action: ActionSpec, why: str) -> None:
-    sim.warn(
-        sim.log.bind(account=action.account),
-        "action-failed",
-        action=action.verb,
-        target=action.target,
-        ErrorCode="20404",
-        reason=f"{why}; the platform would answer 404 and nothing changes",
-    )
+@frozen(kw_only=True)
+class Mute(ParticipantAction):
+    verb: ClassVar[str] = "mute"
+
+
+@frozen(kw_only=True)
+class Unmute(ParticipantAction):
+    verb: ClassVar[str] = "unmute"
+
+
+@frozen(kw_only=True)
+class Hold(ParticipantAction):
+    hold_url: str | None = None  # None: the platform's default hold music
+    hold_method: str = "GET"
+    verb: ClassVar[str] = "hold"
+
+
+@frozen(kw_only=True)
+class Unhold(ParticipantAction):
+    verb: ClassVar[str] = "unhold"
+
+
+@frozen(kw_only=True)
+class Kick(ParticipantAction):
+    verb: ClassVar[str] = "kick"
+
+
+@frozen(kw_only=True)
+class Update(ParticipantAction):
+    """A participant update; ``None`` leaves a field as it is."""
+
+    beep_on_exit: bool | None = None
+    end_conference_on_exit: bool | None = None
+    coaching: bool | None = None
+    call_sid_to_coach: str | None = None
+    wait_url: str | None = None
+    wait_method: str | None = None
+    verb: ClassVar[str] = "update"
+
+
+@frozen(kw_only=True)
+class RoomAction(Action):
+    """An operation on a live conference, named by its FriendlyName within an account."""
+
+    conference: str
+    account: str = "default"
+
+    @property
+    def target(self) -> str:
+        return self.conference
+
+
+@frozen(kw_only=True)
+class End(RoomAction):
+    verb: ClassVar[str] = "end"
+
+
+@frozen(kw_only=True)
+class Announce(RoomAction):
+    url: str
+    method: str = "POST"
+    call: str | None = None  # announce to this participant only
+    verb: ClassVar[str] = "announce"
+
+
+PARTICIPANT_ACTIONS: dict[str, type[ParticipantAction]] = {
+    c.verb: c for c in (Mute, Unmute, Hold, Unhold, Kick, Update)
+}
+ROOM_ACTIONS: dict[str, type[RoomAction]] = {c.verb: c for c in (End, Announce)}
+ACTIONS: dict[str, type[Action]] = {**PARTICIPANT_ACTIONS, **ROOM_ACTIONS}

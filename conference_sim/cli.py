@@ -173,9 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .scenario import Scenario
-    from .simulation import Simulation
-    from .sinks import JsonlSink
+    from .engine.simulation import Simulation
+    from .model import Scenario
+    from .output.sinks import JsonlSink
     from .timeparse import clock
 
     scenario = Scenario.from_file(args.scenario)
@@ -183,7 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if fmt == "jsonl":
         sink = JsonlSink(sys.stdout)
     else:
-        from .output import TableSink
+        from .output.table import TableSink
 
         color = {"auto": None, "always": True, "never": False}[args.color]
         sink = TableSink(sys.stdout, color=color, title=scenario.name)  # type: ignore[assignment]
@@ -212,7 +212,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .scenario import Scenario
+    from .model import Scenario
 
     failed = 0
     for path in args.scenarios:
@@ -241,8 +241,8 @@ def scenario_files(paths: Sequence[str]) -> list[str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .checking import check_file, check_scenario
-    from .scenario import Scenario
+    from .check.checking import check_file, check_scenario
+    from .model import Scenario
 
     files = scenario_files(args.scenarios)
     if not files:
@@ -291,7 +291,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
-    from .explore import explore, write_finding
+    from .check.explore import explore, write_finding
 
     options = f"--examples {args.examples} --seed {args.seed} --profile {args.profile}"
     if args.shuffle_ties is not None:

@@ -1,8 +1,12 @@
-"""The timeline's vocabulary: one :class:`Event` per line, with the requests it would send."""
+"""The timeline's vocabulary: one :class:`Event` per line, with the requests it would send, and
+the sinks ("tracers") that receive events as they happen. The model never prints: output sinks
+(JSONL, the table) live in :mod:`conference_sim.output` and plug in here."""
 
 from __future__ import annotations
 
-from typing import Any
+import collections
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from attrs import frozen
 
@@ -66,3 +70,48 @@ class Event:
             "params": self.params,
             "requests": [r.to_dict() for r in self.requests],
         }
+
+
+class Sink(Protocol):
+    def emit(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NullSink:
+    """Discards everything (benchmarks)."""
+
+    def emit(self, event: Event) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class CaptureSink:
+    """Keeps every event in memory (tests, expectations, the Python API)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def close(self) -> None:
+        pass
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events)
+
+
+class BufferSink:
+    """Appends to a deque that a consumer drains as the run goes (``Simulation.stream``)."""
+
+    def __init__(self, buffer: collections.deque[Event]) -> None:
+        self.buffer = buffer
+
+    def emit(self, event: Event) -> None:
+        self.buffer.append(event)
+
+    def close(self) -> None:
+        pass

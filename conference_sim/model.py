@@ -1,16 +1,42 @@
 """Frozen value classes for what a scenario describes: documents, verbs, calls, actions.
 
-Times are integer milliseconds. Constructors at the boundary (``cxml.parse_document``,
-``scenario.Scenario.from_yaml``) build these; nothing here parses text.
+Times are integer milliseconds. Constructors at the boundary (``load.cxml.parse_document``,
+``Scenario.from_yaml``) build these; nothing here parses text. The ``cxml()`` field metadata is
+the one table of cXML attributes: the loader parses by it, rule A1 reads its ``room`` flags.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from typing import Any
 
-from attrs import field, frozen
+from attrs import Attribute, field, fields, frozen
 
-Beep = Literal["true", "false", "onEnter", "onExit"]
+from .actions import Action
+from .dialects import DIALECTS, Dialect
+
+DEFAULT_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+MAX_UNTIL_MS = 4 * 3_600_000
+
+BEEP = ("true", "false", "onEnter", "onExit")
+METHODS = ("GET", "POST")
+RECORD = ("do-not-record", "record-from-start")
+TRIM = ("trim-silence", "do-not-trim")
+JITTER = ("off", "small", "medium", "large")
+REGIONS = ("us1", "us2", "ie1", "de1", "sg1", "br1", "au1", "jp1")
+
+
+def cxml(
+    name: str, kind: str, default: Any = None, *, allowed: tuple[str, ...] = (), room: bool = False
+) -> Any:
+    """A field read from a cXML attribute: the table that drives parsing, defaults and rule A1.
+
+    ``kind`` names the validator the loader applies (``load.cxml.ATTRIBUTE_KINDS``); ``room``
+    marks the attributes only the participant that creates the conference sets (A1).
+    """
+    return field(
+        default=default, metadata={"cxml": name, "kind": kind, "allowed": allowed, "room": room}
+    )
 
 
 @frozen
@@ -21,26 +47,32 @@ class ConferenceAttrs:
     attributes a later participant tried to set.
     """
 
-    beep: str = "true"
-    muted: bool = False
-    start_conference_on_enter: bool = True
-    end_conference_on_exit: bool = False
-    wait_url: str | None = None
-    wait_method: str = "POST"
-    max_participants: int = 250
-    record: bool = False
-    recording_status_callback: str | None = None
-    recording_status_callback_event: tuple[str, ...] | None = None
-    recording_status_callback_method: str = "POST"
-    trim: str | None = None
-    status_callback: str | None = None
-    status_callback_event: tuple[str, ...] | None = None
-    status_callback_method: str = "POST"
-    event_callback_url: str | None = None
-    coach: str | None = None
-    participant_label: str | None = None
-    jitter_buffer_size: str = "large"
-    region: str | None = None
+    beep: str = cxml("beep", "choice", "true", allowed=BEEP)
+    muted: bool = cxml("muted", "bool", False)
+    start_conference_on_enter: bool = cxml("startConferenceOnEnter", "bool", True)
+    end_conference_on_exit: bool = cxml("endConferenceOnExit", "bool", False)
+    wait_url: str | None = cxml("waitUrl", "url-or-empty")
+    wait_method: str = cxml("waitMethod", "choice", "POST", allowed=METHODS)
+    max_participants: int = cxml("maxParticipants", "max-participants", 250, room=True)
+    record: bool = cxml("record", "record", False, allowed=RECORD, room=True)
+    recording_status_callback: str | None = cxml("recordingStatusCallback", "url", room=True)
+    recording_status_callback_event: tuple[str, ...] | None = cxml(
+        "recordingStatusCallbackEvent", "recording-events", room=True
+    )
+    recording_status_callback_method: str = cxml(
+        "recordingStatusCallbackMethod", "choice", "POST", allowed=METHODS, room=True
+    )
+    trim: str | None = cxml("trim", "choice", allowed=TRIM, room=True)
+    status_callback: str | None = cxml("statusCallback", "url", room=True)
+    status_callback_event: tuple[str, ...] | None = cxml("statusCallbackEvent", "groups", room=True)
+    status_callback_method: str = cxml(
+        "statusCallbackMethod", "choice", "POST", allowed=METHODS, room=True
+    )
+    event_callback_url: str | None = cxml("eventCallbackUrl", "url", room=True)
+    coach: str | None = cxml("coach", "call")
+    participant_label: str | None = cxml("participantLabel", "label")
+    jitter_buffer_size: str = cxml("jitterBufferSize", "choice", "large", allowed=JITTER)
+    region: str | None = cxml("region", "choice", allowed=REGIONS)
     given: frozenset[str] = frozenset()
 
     @property
@@ -52,19 +84,14 @@ class ConferenceAttrs:
         return self.beep in ("true", "onExit")
 
 
+def cxml_fields(cls: type) -> dict[str, Attribute]:
+    """cXML attribute name -> the attrs field it fills, for a class built with :func:`cxml`."""
+    return {f.metadata["cxml"]: f for f in fields(cls) if "cxml" in f.metadata}
+
+
+CONFERENCE_ATTRIBUTES = cxml_fields(ConferenceAttrs)
 # Room-level attributes: read from the participant that creates the room (A1).
-ROOM_ATTRIBUTES = (
-    "statusCallback",
-    "statusCallbackEvent",
-    "statusCallbackMethod",
-    "eventCallbackUrl",
-    "record",
-    "recordingStatusCallback",
-    "recordingStatusCallbackEvent",
-    "recordingStatusCallbackMethod",
-    "trim",
-    "maxParticipants",
-)
+ROOM_ATTRIBUTES = frozenset(n for n, f in CONFERENCE_ATTRIBUTES.items() if f.metadata["room"])
 
 
 @frozen
@@ -103,11 +130,14 @@ class Hangup:
 class Dial:
     room: str
     attrs: ConferenceAttrs
-    action: str | None = None
-    method: str = "POST"
-    time_limit_ms: int | None = None
-    hangup_on_star: bool = False
+    action: str | None = cxml("action", "url")
+    method: str = cxml("method", "choice", "POST", allowed=METHODS)
+    time_limit_ms: int | None = cxml("timeLimit", "seconds")
+    hangup_on_star: bool = cxml("hangupOnStar", "bool", False)
     line: int | None = None
+
+
+DIAL_ATTRIBUTES = cxml_fields(Dial)
 
 
 Verb = Say | Play | Pause | Redirect | Hangup | Dial
@@ -147,20 +177,37 @@ class CallSpec:
     line: int | None = None
 
 
-ActionVerb = Literal["mute", "unmute", "hold", "unhold", "kick", "end", "announce", "update"]
-
-
 @frozen
-class ActionSpec:
-    """A REST operation at a scenario time.
+class Scenario:
+    """A loaded scenario. Build one at the boundary: ``Scenario.from_file``, ``from_yaml`` or
+    ``from_dict`` (they call the loader, :mod:`conference_sim.load`)."""
 
-    ``target`` is a call name or CallSid (participant actions) or a conference name (``end``, and
-    ``announce`` to the whole room). ``options`` holds the validated extra fields.
-    """
+    calls: tuple[CallSpec, ...]
+    actions: tuple[Action, ...] = ()
+    documents: dict[str, Document] = field(factory=dict)
+    media: dict[str, int] = field(factory=dict)
+    name: str = ""
+    dialect: Dialect = DIALECTS["signalwire"]
+    seed: int = 0
+    start: dt.datetime = DEFAULT_START
+    until_ms: int | None = None
+    expect: Any = None  # check.expect.Expectations, parsed by the loader
+    path: str | None = None
 
-    verb: ActionVerb
-    at_ms: int
-    target: str
-    account: str = "default"
-    options: dict[str, object] = field(factory=dict)
-    line: int | None = None
+    @classmethod
+    def from_file(cls, path: Any) -> Scenario:
+        from .load.scenario import load_file
+
+        return load_file(path)
+
+    @classmethod
+    def from_yaml(cls, text: str, path: str | None = None) -> Scenario:
+        from .load.scenario import load_yaml_text
+
+        return load_yaml_text(text, path)
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str | None = None) -> Scenario:
+        from .load.scenario import load_data
+
+        return load_data(data, path)

@@ -19,12 +19,13 @@ import pytest
 
 # Imported when pytest loads the plugin (not lazily): one copy of every model class for the
 # whole session, even when a test runs pytest in-process (pytester restores sys.modules).
-from .builder import ScenarioBuilder, run
-from .checking import Outcome, check_scenario
+from .api.builder import ScenarioBuilder, run
+from .check.checking import Outcome, check_scenario
+from .check.golden import golden_path
+from .engine.simulation import Simulation  # noqa: F401 - loads the engine's modules now
 from .errors import InputError
-from .golden import golden_path
-from .scenario import Scenario, read_text
-from .simulation import Simulation  # noqa: F401 - loads the engine's modules now
+from .load.scenario import read_text
+from .model import Scenario
 
 DEFAULT_GLOBS = ["scenarios/**/*.yaml", "scenarios/**/*.yml"]
 INI = "conference_sim_scenarios"

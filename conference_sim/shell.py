@@ -20,13 +20,13 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from .builder import ScenarioBuilder
+from .api.builder import ScenarioBuilder
+from .engine.simulation import Simulation
 from .errors import InputError
-from .events import KNOWN_EVENTS, Event
-from .output import summary
-from .scenario import MAX_UNTIL_MS
-from .simulation import Simulation
-from .sinks import CaptureSink, jsonl_line
+from .events import KNOWN_EVENTS, CaptureSink, Event
+from .model import MAX_UNTIL_MS
+from .output.sinks import jsonl_line
+from .output.table import summary
 from .timeparse import clock, to_ms
 
 REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce")
@@ -327,7 +327,7 @@ class Shell(cmd.Cmd):
         elif not events:
             self.say("(no events yet)")
         else:
-            from .output import TableSink
+            from .output.table import TableSink
 
             table = TableSink(self.stdout, color=None if not self.echo else False)
             for e in events:
@@ -337,7 +337,7 @@ class Shell(cmd.Cmd):
     def do_save(self, arg: str) -> None:
         if not arg.strip():
             raise CommandError("usage: " + HELP["save"])
-        from .builder import dump_yaml
+        from .api.builder import dump_yaml
 
         path = Path(arg.strip())
         data = self.session.save_data()  # refused before anything is written
@@ -393,7 +393,7 @@ def line_of(e: Event) -> str:
 
 def show_lines(session: Session) -> list[str]:
     """Conference states, participants with effective mute/hold/waiting, and who hears what."""
-    from .hearing import hearing
+    from .engine.hearing import hearing
 
     sim = session.sim
     out = [f"at {clock(session.now)}"]

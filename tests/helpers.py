@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import textwrap
 
+from conference_sim.engine.simulation import Simulation
 from conference_sim.events import Event
-from conference_sim.scenario import Scenario
-from conference_sim.simulation import Simulation
-from conference_sim.sinks import CaptureSink
+from conference_sim.model import Scenario
+from conference_sim.output.sinks import CaptureSink
 
 
 def run(yaml_text: str, **kwargs: object) -> list[Event]:

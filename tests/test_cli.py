@@ -115,9 +115,9 @@ def test_public_api_is_reexported():
 def test_advance_past_the_end_then_run_still_closes_the_sinks():
     import io
 
-    from conference_sim.output import TableSink
-    from conference_sim.scenario import Scenario
-    from conference_sim.simulation import Simulation
+    from conference_sim.engine.simulation import Simulation
+    from conference_sim.model import Scenario
+    from conference_sim.output.table import TableSink
 
     out = io.StringIO()
     sim = Simulation(Scenario.from_file(SIMPLE), sinks=[TableSink(out, color=False)])
@@ -131,7 +131,7 @@ def test_jsonl_line_is_exactly_json_dumps_of_the_pinned_shape():
     import json
 
     from conference_sim import run
-    from conference_sim.sinks import jsonl_line
+    from conference_sim.output.sinks import jsonl_line
 
     root = Path(__file__).parent.parent / "scenarios"
     for path in sorted(root.glob("*.yaml")):

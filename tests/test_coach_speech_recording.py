@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from helpers import find, one, run
 
-from conference_sim.scenario import Scenario
-from conference_sim.simulation import Simulation
-from conference_sim.sinks import CaptureSink
+from conference_sim.engine.simulation import Simulation
+from conference_sim.model import Scenario
+from conference_sim.output.sinks import CaptureSink
 
 COACH = """
 calls:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from conference_sim import Scenario, invariants
-from conference_sim.builder import run
+from conference_sim.api.builder import run
+from conference_sim.check.explore import explore
 from conference_sim.cli import main
-from conference_sim.conference import Conference
-from conference_sim.explore import explore
+from conference_sim.engine.conference import Conference
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 
@@ -58,7 +58,7 @@ def test_explore_finds_a_planted_start_bug_and_writes_a_small_reproducer(
 
 
 def test_explore_finds_a_planted_max_participants_bug(monkeypatch):
-    from conference_sim import conference
+    from conference_sim.engine import conference
 
     original = conference.Conference.admit
 

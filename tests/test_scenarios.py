@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from helpers import find, one
 
-from conference_sim.scenario import Scenario
-from conference_sim.simulation import Simulation
-from conference_sim.sinks import CaptureSink
+from conference_sim.engine.simulation import Simulation
+from conference_sim.model import Scenario
+from conference_sim.output.sinks import CaptureSink
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 

@@ -9,9 +9,9 @@ import subprocess
 import sys
 import tracemalloc
 
-from conference_sim.simulation import Simulation
-from conference_sim.sinks import JsonlSink
-from conference_sim.workload import CallCentreDay
+from conference_sim.api.workload import CallCentreDay
+from conference_sim.engine.simulation import Simulation
+from conference_sim.output.sinks import JsonlSink
 
 
 def day(rooms: int) -> CallCentreDay:
@@ -77,7 +77,7 @@ def test_memory_follows_the_live_calls_not_the_number_of_events():
     # give a reused name a new ConferenceSid, and garbage the collector has not reached yet)
     assert big_peak < 1.5 * small_peak
     # the control: a consumer that keeps every event does grow with the day
-    from conference_sim.sinks import CaptureSink
+    from conference_sim.output.sinks import CaptureSink
 
     kept_peak, _ = peak_while_running(day(200), CaptureSink)
     assert kept_peak > 3 * small_peak

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 import simpy
 from attrs import frozen
 
-from .callbacks import dial_params
-from .conference import Participant, Refused
-from .cxml import MAX_INSTANT_REDIRECTS, playing
-from .events import Request
-from .model import CallSpec, Dial, Document, Hangup, Pause, Play, Redirect, Say
+from ..events import Request
+from ..model import CallSpec, Dial, Document, Hangup, Pause, Play, Redirect, Say
+from ..states import CallState
+from .media import MAX_INSTANT_REDIRECTS, playing
+from .params import dial_params
+from .participant import Participant, Refused
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -36,13 +37,16 @@ class HungUp:
 
 
 class Call:
+    """One call of the scenario, from its arrival to its hang-up."""
+
     def __init__(self, sim: Simulation, spec: CallSpec) -> None:
         self.sim = sim
+        self.clock = sim.clock
         self.spec = spec
         self.name = spec.name
         self.account = spec.account
-        self.sid = sim.sid("CA", spec.name)
-        self.account_sid = sim.account_sid(spec.account)
+        self.sid = sim.directory.sid("CA", spec.name)
+        self.account_sid = sim.directory.account_sid(spec.account)
         self.participant: Participant | None = None
         self.talking = False
         self.hung_up = False
@@ -52,16 +56,22 @@ class Call:
         self.process: simpy.Process | None = None
         self.log = sim.log.bind(call=spec.name, account=spec.account)
 
+    @property
+    def state(self) -> CallState:
+        if self.ended:
+            return CallState.ENDED
+        return CallState.CONNECTED if self.started else CallState.NOT_ARRIVED
+
     # -- scenario steps --------------------------------------------------------------------------
     def arrive(self) -> None:
         self.started = True
-        self.sim.call_started()
+        self.sim.directory.call_started()
         self.log.info(
             "call-start",
             kind="call",
             params={"CallSid": self.sid, "From": self.spec.from_, "To": self.spec.to},
         )
-        self.process = self.sim.env.process(self.run())
+        self.process = self.clock.process(self.run())
 
     def hangup(self) -> None:
         """The caller hangs up: leave (and maybe end) the conference, dial-end, call-end."""
@@ -69,7 +79,7 @@ class Call:
             return
         self.hung_up = True
         if self.participant is not None:
-            self.leave_conference("hangup")
+            self.participant.room.remove(self.participant, "hangup")
         self.end("caller-hung-up")
         if self.process is not None and self.process.is_alive:
             self.process.interrupt(HungUp())
@@ -82,7 +92,7 @@ class Call:
     def press(self, digits: str) -> None:
         p = self.participant
         if p is not None and p.dial.hangup_on_star and "*" in digits:
-            self.leave_conference("hangup-on-star")
+            p.room.remove(p, "hangup-on-star")
 
     # -- the story ---------------------------------------------------------------------------------
     def run(self) -> Generator[simpy.Event, Any, None]:
@@ -101,15 +111,15 @@ class Call:
             i += 1
             if isinstance(verb, Say | Play):
                 self.now_playing, ms = playing(verb, self.sim.scenario.media)
-                yield self.sim.play_for(ms)
+                yield self.clock.play_for(ms)
                 self.now_playing = None
             elif isinstance(verb, Pause):
-                yield self.sim.media_wait(verb.length_ms)
+                yield self.clock.media_wait(verb.length_ms)
             elif isinstance(verb, Hangup):
                 return "hangup-verb"
             elif isinstance(verb, Redirect):
-                hops = hops + 1 if self.sim.env.now == last_t else 0
-                last_t = self.sim.env.now
+                hops = hops + 1 if self.clock.now == last_t else 0
+                last_t = self.clock.now
                 if hops > MAX_INSTANT_REDIRECTS:
                     self.sim.warn(
                         self.log,
@@ -122,7 +132,7 @@ class Call:
                 if target is None:  # the inline document again
                     verbs, i = doc.verbs, 0
                     continue
-                nxt = self.sim.fetch_document(target, "Redirect", self.log)
+                nxt = self.sim.documents.document(target, "Redirect", self.log, verb.method)
                 doc, url, verbs, i = nxt, target, nxt.verbs, 0
             elif isinstance(verb, Dial):
                 nxt, nxt_url = yield from self.dial(verb)
@@ -135,7 +145,8 @@ class Call:
         try:
             p = room.admit(self, verb)
         except Refused as refused:
-            self.sim.discard_if_unopened(room)
+            if not room.opened:
+                self.sim.directory.remove_room(room)
             self.log.bind(conference=verb.room).info(
                 "join-refused",
                 kind="call",
@@ -151,9 +162,9 @@ class Call:
             return self.after_dial(verb) if send_action else (None, None)
         self.participant = p
         if verb.time_limit_ms is not None:
-            self.sim.after(verb.time_limit_ms, lambda: self.time_limit(p))
+            self.clock.after(verb.time_limit_ms, lambda: self.time_limit(p))
         try:
-            yield self.sim.env.event()  # in the conference until an interrupt says otherwise
+            yield self.clock.event()  # in the conference until an interrupt says otherwise
         except simpy.Interrupt as over:
             if not isinstance(over.cause, DialOver):
                 raise
@@ -163,32 +174,23 @@ class Call:
         """S5: the Dial action's answer runs next if set, else the verb after <Dial>."""
         if verb.action is None:
             return None, None
-        return self.sim.fetch_document(verb.action, "action", self.log), verb.action
+        return self.sim.documents.document(
+            verb.action, "action", self.log, verb.method
+        ), verb.action
 
     # -- leaving ---------------------------------------------------------------------------------
     def time_limit(self, p: Participant) -> None:
         if self.participant is p:
-            self.leave_conference("time-limit")
+            p.room.remove(p, "time-limit")
 
-    def leave_conference(self, cause: str) -> None:
-        """This call leaves on its own account (hang-up, timeLimit, hangupOnStar)."""
-        p = self.participant
-        assert p is not None
-        removed = p.room.remove(p, cause)
-        self.participant = None
-        self.finish_dial(p.dial, "answered", joined_ms=p.joined_ms)
-        for other in removed:
-            other.call.dial_over(other, "conference-ended")
-        if cause != "hangup" and self.process is not None:
-            self.process.interrupt(DialOver(cause))
-
-    def dial_over(self, p: Participant, why: str) -> None:
-        """Something else (REST, the room ending) took this call out of its conference."""
+    def left(self, p: Participant, why: str) -> None:
+        """The room took this call out (it left, was kicked, or the room ended): its Dial ends,
+        and unless the caller hung up, the call goes on with what follows the Dial."""
         if self.participant is not p:
             return
         self.participant = None
         self.finish_dial(p.dial, "answered", joined_ms=p.joined_ms)
-        if self.process is not None and self.process.is_alive:
+        if why != "hangup" and self.process is not None and self.process.is_alive:
             self.process.interrupt(DialOver(why))
 
     def finish_dial(
@@ -200,7 +202,7 @@ class Call:
         joined_ms: int | None,
         send_action: bool = True,
     ) -> None:
-        stay = 0 if joined_ms is None else self.sim.now - joined_ms
+        stay = 0 if joined_ms is None else self.clock.now_ms - joined_ms
         requests = []
         if verb.action is not None and send_action:
             requests.append(Request("action", verb.action, verb.method))
@@ -221,4 +223,4 @@ class Call:
             kind="call",
             params={"CallSid": self.sid, "CallStatus": "completed", "reason": reason},
         )
-        self.sim.call_ended(self)
+        self.sim.directory.call_ended(self)

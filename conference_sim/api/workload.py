@@ -18,10 +18,10 @@ from collections.abc import Iterator
 
 from attrs import frozen
 
-from . import cxml
-from .dialects import DIALECTS
-from .model import ActionSpec, CallSpec, Document, Speech
-from .scenario import Scenario
+from ..actions import Action, Mute, Unmute
+from ..dialects import DIALECTS
+from ..load import cxml
+from ..model import CallSpec, Document, Scenario, Speech
 
 CALLBACK = "https://app.example/events"
 
@@ -71,16 +71,15 @@ class CallCentreDay:
     def calls(self) -> Iterator[CallSpec]:
         return heapq.merge(*(self.slot(p) for p in range(self.participants)), key=lambda c: c.at_ms)
 
-    def actions(self) -> Iterator[ActionSpec]:
+    def actions(self) -> Iterator[Action]:
         if self.participants < 2:
             return iter(())
 
-        def toggles(verb: str, offset: int) -> Iterator[ActionSpec]:
+        def toggles(kind: type[Mute | Unmute], offset: int) -> Iterator[Action]:
             for room in range(self.rooms):
-                at = room * self.gap_ms + offset
-                yield ActionSpec(verb=verb, at_ms=at, target=f"r{room}p1")  # type: ignore[arg-type]
+                yield kind(at_ms=room * self.gap_ms + offset, call=f"r{room}p1")
 
-        return heapq.merge(toggles("mute", 60_000), toggles("unmute", 75_000), key=_at)
+        return heapq.merge(toggles(Mute, 60_000), toggles(Unmute, 75_000), key=_at)
 
     def steps(self) -> Iterator[tuple[int, list[int]]]:
         """(first time, all step times) per call, then per action, for the bare baseline."""
@@ -97,5 +96,5 @@ class CallCentreDay:
         return self.rooms * (self.participants * 6 + (2 if self.participants >= 2 else 0))
 
 
-def _at(a: ActionSpec) -> int:
+def _at(a: Action) -> int:
     return a.at_ms

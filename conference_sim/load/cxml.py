@@ -11,10 +11,13 @@ import xml.etree.ElementTree as ET
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
+from attrs import Attribute
 
-from .dialects import Dialect
-from .errors import DocumentError
-from .model import (
+from ..dialects import Dialect
+from ..errors import DocumentError
+from ..model import (
+    CONFERENCE_ATTRIBUTES,
+    DIAL_ATTRIBUTES,
     ConferenceAttrs,
     Dial,
     Document,
@@ -25,14 +28,8 @@ from .model import (
     Say,
     Verb,
 )
+from .schema import CALLSID_LIKE, URL
 
-BOOL = ("true", "false")
-METHODS = ("GET", "POST")
-BEEP = ("true", "false", "onEnter", "onExit")
-RECORD = ("do-not-record", "record-from-start")
-TRIM = ("trim-silence", "do-not-trim")
-JITTER = ("off", "small", "medium", "large")
-REGIONS = ("us1", "us2", "ie1", "de1", "sg1", "br1", "au1", "jp1")
 VERBS_FOLLOWED = ("Say", "Play", "Pause", "Redirect", "Hangup", "Dial")
 # <Dial> attributes that exist on the platforms but change nothing for a conference.
 DIAL_INERT = (
@@ -48,10 +45,6 @@ DIAL_INERT = (
     "sequential",
     "callReason",
 )
-URL = re.compile(r"^https?://[^\s/]+\S*$")
-CALLSID_LIKE = re.compile(
-    r"^(CA[0-9a-fA-F]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
-)
 
 
 def _allowed(name: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -60,10 +53,6 @@ def _allowed(name: str, value: str, allowed: tuple[str, ...]) -> str:
             f"{name}={value!r} is not allowed; allowed: {', '.join(allowed)}", where=name
         )
     return value
-
-
-def _bool(name: str, value: str) -> bool:
-    return _allowed(name, value, BOOL) == "true"
 
 
 def _url(name: str, value: str, *, empty_ok: bool = False) -> str:
@@ -88,100 +77,91 @@ def _words(name: str, value: str, allowed: tuple[str, ...], dialect: Dialect) ->
     return words
 
 
-def conference_attrs(raw: dict[str, str], dialect: Dialect) -> ConferenceAttrs:
-    """Validate ``<Conference>`` attributes (cXML names, string values) into ConferenceAttrs."""
+def _max_participants(name: str, value: str) -> int:
+    if not re.fullmatch(r"\d+", value) or not 1 <= int(value) <= 250:
+        raise DocumentError(
+            f"maxParticipants={value!r} is not allowed; allowed: a whole number "
+            "from 1 to 250 (the platform rejects others with 16002)",
+            where=name,
+        )
+    return int(value)
+
+
+def _seconds(name: str, value: str) -> int:
+    if not re.fullmatch(r"\d+", value) or int(value) < 1:
+        raise DocumentError(
+            f"{name}={value!r} is not allowed; allowed: a whole number of seconds ≥ 1",
+            where=name,
+        )
+    return int(value) * 1000
+
+
+def _call(name: str, value: str) -> str:
+    if not value.strip():
+        raise DocumentError("coach must name a call (scenario name or CallSid)", where=name)
+    return value.strip()
+
+
+def _label(name: str, value: str) -> str:
+    if not value or len(value) > 128 or "/" in value or CALLSID_LIKE.match(value):
+        raise DocumentError(
+            f"participantLabel={value!r} is not allowed; allowed: 1 to 128 characters, "
+            "no '/', not shaped like a CallSid (the platform answers 16023)",
+            where=name,
+        )
+    return value
+
+
+def attribute_value(spec: Attribute, name: str, value: str, dialect: Dialect) -> object:
+    """One cXML attribute's value, validated by the kind its field declares (model.cxml)."""
+    kind, allowed = spec.metadata["kind"], spec.metadata["allowed"]
+    match kind:
+        case "choice":
+            return _allowed(name, value, allowed)
+        case "bool":
+            return _allowed(name, value, ("true", "false")) == "true"
+        case "record":
+            return _allowed(name, value, allowed) == "record-from-start"
+        case "url":
+            return _url(name, value)
+        case "url-or-empty":
+            return _url(name, value, empty_ok=True)
+        case "max-participants":
+            return _max_participants(name, value)
+        case "seconds":
+            return _seconds(name, value)
+        case "groups":
+            return _words(name, value, tuple(dialect.groups), dialect)
+        case "recording-events":
+            return _words(name, value, dialect.recording_events, dialect)
+        case "call":
+            return _call(name, value)
+        case "label":
+            return _label(name, value)
+    raise AssertionError(f"no validator for attribute kind {kind!r}")  # pragma: no cover
+
+
+def _fields(
+    raw: dict[str, str], table: dict[str, Attribute], dialect: Dialect, element: str, inert=()
+) -> dict[str, object]:
     kw: dict[str, object] = {}
     for name, value in raw.items():
-        if name == "beep":
-            kw["beep"] = _allowed(name, value, BEEP)
-        elif name == "muted":
-            kw["muted"] = _bool(name, value)
-        elif name == "startConferenceOnEnter":
-            kw["start_conference_on_enter"] = _bool(name, value)
-        elif name == "endConferenceOnExit":
-            kw["end_conference_on_exit"] = _bool(name, value)
-        elif name == "waitUrl":
-            kw["wait_url"] = _url(name, value, empty_ok=True)
-        elif name == "waitMethod":
-            kw["wait_method"] = _allowed(name, value, METHODS)
-        elif name == "maxParticipants":
-            if not re.fullmatch(r"\d+", value) or not 1 <= int(value) <= 250:
-                raise DocumentError(
-                    f"maxParticipants={value!r} is not allowed; allowed: a whole number "
-                    "from 1 to 250 (the platform rejects others with 16002)",
-                    where=name,
-                )
-            kw["max_participants"] = int(value)
-        elif name == "record":
-            kw["record"] = _allowed(name, value, RECORD) == "record-from-start"
-        elif name == "recordingStatusCallback":
-            kw["recording_status_callback"] = _url(name, value)
-        elif name == "recordingStatusCallbackEvent":
-            kw["recording_status_callback_event"] = _words(
-                name, value, dialect.recording_events, dialect
-            )
-        elif name == "recordingStatusCallbackMethod":
-            kw["recording_status_callback_method"] = _allowed(name, value, METHODS)
-        elif name == "trim":
-            kw["trim"] = _allowed(name, value, TRIM)
-        elif name == "statusCallback":
-            kw["status_callback"] = _url(name, value)
-        elif name == "statusCallbackEvent":
-            kw["status_callback_event"] = _words(name, value, tuple(dialect.groups), dialect)
-        elif name == "statusCallbackMethod":
-            kw["status_callback_method"] = _allowed(name, value, METHODS)
-        elif name == "eventCallbackUrl":
-            kw["event_callback_url"] = _url(name, value)
-        elif name == "coach":
-            if not value.strip():
-                raise DocumentError("coach must name a call (scenario name or CallSid)", where=name)
-            kw["coach"] = value.strip()
-        elif name == "participantLabel":
-            if not value or len(value) > 128 or "/" in value or CALLSID_LIKE.match(value):
-                raise DocumentError(
-                    f"participantLabel={value!r} is not allowed; allowed: 1 to 128 characters, "
-                    "no '/', not shaped like a CallSid (the platform answers 16023)",
-                    where=name,
-                )
-            kw["participant_label"] = value
-        elif name == "jitterBufferSize":
-            kw["jitter_buffer_size"] = _allowed(name, value, JITTER)
-        elif name == "region":
-            kw["region"] = _allowed(name, value, REGIONS)
-        else:
+        spec = table.get(name)
+        if spec is not None:
+            kw[spec.name] = attribute_value(spec, name, value, dialect)
+        elif name not in inert:
+            known = [*table, *inert] if inert else sorted(table)
             raise DocumentError(
-                f"unknown <Conference> attribute {name!r}; allowed: "
-                + ", ".join(sorted(KNOWN_CONFERENCE_ATTRIBUTES)),
+                f"unknown <{element}> attribute {name!r}; allowed: {', '.join(known)}",
                 where=name,
             )
+    return kw
+
+
+def conference_attrs(raw: dict[str, str], dialect: Dialect) -> ConferenceAttrs:
+    """Validate ``<Conference>`` attributes (cXML names, string values) into ConferenceAttrs."""
+    kw = _fields(raw, CONFERENCE_ATTRIBUTES, dialect, "Conference")
     return ConferenceAttrs(**kw, given=frozenset(raw))  # type: ignore[arg-type]
-
-
-KNOWN_CONFERENCE_ATTRIBUTES = frozenset(
-    {
-        "beep",
-        "muted",
-        "startConferenceOnEnter",
-        "endConferenceOnExit",
-        "waitUrl",
-        "waitMethod",
-        "maxParticipants",
-        "record",
-        "recordingStatusCallback",
-        "recordingStatusCallbackEvent",
-        "recordingStatusCallbackMethod",
-        "trim",
-        "statusCallback",
-        "statusCallbackEvent",
-        "statusCallbackMethod",
-        "eventCallbackUrl",
-        "coach",
-        "participantLabel",
-        "jitterBufferSize",
-        "region",
-    }
-)
-KNOWN_DIAL_ATTRIBUTES = ("action", "method", "timeLimit", "hangupOnStar", *DIAL_INERT)
 
 
 def dial(room: str, conf: dict[str, str], dial_raw: dict[str, str], dialect: Dialect) -> Dial:
@@ -191,26 +171,7 @@ def dial(room: str, conf: dict[str, str], dial_raw: dict[str, str], dialect: Dia
         raise DocumentError("the <Conference> noun needs a room name as its text")
     if len(room) > 128:
         raise DocumentError(f"room name is {len(room)} characters long; at most 128 are allowed")
-    kw: dict[str, object] = {}
-    for name, value in dial_raw.items():
-        if name == "action":
-            kw["action"] = _url(name, value)
-        elif name == "method":
-            kw["method"] = _allowed(name, value, METHODS)
-        elif name == "timeLimit":
-            if not re.fullmatch(r"\d+", value) or int(value) < 1:
-                raise DocumentError(
-                    f"timeLimit={value!r} is not allowed; allowed: a whole number of seconds ≥ 1",
-                    where=name,
-                )
-            kw["time_limit_ms"] = int(value) * 1000
-        elif name == "hangupOnStar":
-            kw["hangup_on_star"] = _bool(name, value)
-        elif name not in DIAL_INERT:
-            raise DocumentError(
-                f"unknown <Dial> attribute {name!r}; allowed: {', '.join(KNOWN_DIAL_ATTRIBUTES)}",
-                where=name,
-            )
+    kw = _fields(dial_raw, DIAL_ATTRIBUTES, dialect, "Dial", DIAL_INERT)
     return Dial(room=room, attrs=conference_attrs(conf, dialect), **kw)  # type: ignore[arg-type]
 
 
@@ -257,7 +218,7 @@ def _verb(el: ET.Element, dialect: Dialect) -> Verb:
         if text:
             _url("<Redirect> URL", text)
         return Redirect(
-            url=text or None, method=_allowed("method", el.get("method", "POST"), METHODS)
+            url=text or None, method=_allowed("method", el.get("method", "POST"), ("GET", "POST"))
         )
     if tag == "Hangup":
         _only(el, ())
@@ -315,26 +276,4 @@ def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Doc
     return Document(verbs=tuple(verbs), source=source)
 
 
-def media_ms(url: str, media: dict[str, int]) -> int:
-    """How long a media file plays: from the scenario's ``media`` map, else 10 s."""
-    return media.get(url, 10_000)
-
-
-def say_ms(text: str) -> int:
-    """Say lasts 0.1 s per character, at least 1 s (a documented modelling choice)."""
-    return max(1000, 100 * len(text))
-
-
-def playing(verb: Say | Play, media: dict[str, int]) -> tuple[str, int | None]:
-    """What a Say/Play verb sounds like and how long it lasts (None: loops forever)."""
-    if isinstance(verb, Say):
-        label, one = f"say: {verb.text}", say_ms(verb.text)
-    else:
-        label, one = verb.url, media_ms(verb.url, media)
-    return label, None if verb.loop == 0 else one * verb.loop
-
-
-MAX_INSTANT_REDIRECTS = 50  # more Redirects than this with no time passing is a loop
-
-
-__all__ = ["conference_attrs", "dial", "media_ms", "parse_document", "playing", "say_ms"]
+__all__ = ["conference_attrs", "dial", "parse_document"]

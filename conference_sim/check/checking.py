@@ -9,8 +9,8 @@ from pathlib import Path
 
 from attrs import frozen
 
+from ..model import Scenario
 from .diffs import Failure
-from .scenario import Scenario
 
 
 @frozen
@@ -31,20 +31,19 @@ def check_scenario(
     update: bool = False,
     shuffle_ties: int | None = None,
 ) -> Outcome:
+    from ..engine.simulation import capture
+    from ..output.sinks import jsonl_line
     from .golden import compare, golden_path
-    from .simulation import Simulation
-    from .sinks import CaptureSink, jsonl_line
 
     path = scenario.path or "<scenario>"
     if scenario.expect is None and not golden:
         return Outcome(path, scenario.name, "skip", note="no expect block")
-    sink = CaptureSink()
-    Simulation(scenario, sinks=[sink], shuffle_ties=shuffle_ties).run()
-    failures = list(scenario.expect.check(sink.events)) if scenario.expect else []
+    events = capture(scenario, shuffle_ties=shuffle_ties)
+    failures = list(scenario.expect.check(events)) if scenario.expect else []
     note = ""
     if golden:
         target = golden_path(path)
-        actual = "".join(jsonl_line(e) + "\n" for e in sink.events)
+        actual = "".join(jsonl_line(e) + "\n" for e in events)
         try:
             if update:
                 if not target.exists() or target.read_text(encoding="utf-8") != actual:

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 
 
 class LineDict(dict):

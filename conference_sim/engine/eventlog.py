@@ -13,8 +13,7 @@ from typing import Any
 
 import structlog
 
-from .events import Event
-from .sinks import Sink
+from ..events import Event, Sink
 
 
 class SimTimeStamper:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from .events import Event
-from .timeparse import clock
+from ..events import Event
+from ..timeparse import clock
 
 if TYPE_CHECKING:
     from .expect import Pattern

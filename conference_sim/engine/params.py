@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .call import Call
-    from .conference import Conference, Participant
+    from .conference import Conference
+    from .participant import Participant
 
 
 def flag(value: bool) -> str:

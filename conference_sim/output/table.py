@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import IO
 
-from .events import Event
-from .timeparse import clock
+from ..events import Event
+from ..timeparse import clock
 
 # The params worth a glance per event; everything else is in --format jsonl.
 SUMMARY_KEYS = (

@@ -1,34 +1,26 @@
 """A conference room and its participants: the lifecycle rules of SPEC 2.
 
 Every method runs synchronously inside one scenario step and emits its consequences in causal
-order (the pinned orders of SPEC 3). Calls are told to move on through ``Call.dial_over``.
+order (the pinned orders of SPEC 3). The room tells each call it removes that its stay is over
+(``Call.left``), the leaver first, after the room's own events.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import callbacks as cb
+from ..events import Request
+from ..model import ROOM_ATTRIBUTES, ConferenceAttrs, Dial
+from ..states import ConferenceState, RoomState, may_start
+from . import params as cb
 from .audio import Player
-from .events import Request
-from .model import ROOM_ATTRIBUTES, ConferenceAttrs, Dial
-from .recording import Recording
+from .participant import LEAVE_REASONS, Participant, Refused
+from .recording import Recording, recording_params
 
 if TYPE_CHECKING:
     from .call import Call
     from .simulation import Simulation
 
-INIT, IN_PROGRESS, COMPLETED = "init", "in-progress", "completed"
-
-# Why a participant left -> (ParticipantCallStatus, ReasonParticipantLeft)
-LEAVE_REASONS = {
-    "hangup": ("completed", "participant_hung_up"),
-    "time-limit": ("in-progress", "participant_hung_up"),
-    "hangup-on-star": ("in-progress", "participant_hung_up"),
-    "kick": ("in-progress", "participant_updated_via_api"),
-    "moderator": ("in-progress", "moderator_ended_conference"),
-    "api-end": ("in-progress", "conference_ended_via_api"),
-}
 END_TEXT = {
     "participant-with-end-conference-on-exit-left": (
         "Participant {who} with endConferenceOnExit left the conference"
@@ -42,54 +34,6 @@ END_TEXT = {
 }
 
 
-class Refused(Exception):
-    """A join the platform refuses: error code and reason (C1 13240, L1 16025, M1 16020)."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
-class Participant:
-    """One call's presence in one conference; mute, hold and coach state live here."""
-
-    def __init__(self, room: Conference, call: Call, dial: Dial, coach_of: Call | None) -> None:
-        a = dial.attrs
-        self.room = room
-        self.call = call
-        self.dial = dial
-        self.attrs = a
-        self.label = a.participant_label
-        self.muted = a.muted
-        self.held = False
-        self.beep_enter = a.beep_on_enter
-        self.beep_exit = a.beep_on_exit
-        self.end_on_exit = a.end_conference_on_exit
-        self.coach_of = coach_of
-        self.wait_url = a.wait_url
-        self.wait_method = a.wait_method
-        self.joined_ms = room.sim.now
-        self.speaking = False
-        self.wait_player: Player | None = None
-        self.hold_player: Player | None = None
-        self.announcement: Player | None = None
-        self.log = room.log.bind(call=call.name)
-
-    @property
-    def coaching(self) -> bool:
-        return self.coach_of is not None
-
-    @property
-    def waiting(self) -> bool:
-        return self.room.state == INIT
-
-    @property
-    def audible(self) -> bool:
-        """K1: heard by the room: conference in progress, not muted, not held."""
-        return self.room.state == IN_PROGRESS and not self.muted and not self.held
-
-
 class Conference:
     """One conference instance (one ConferenceSid) of the room ``(account, name)``."""
 
@@ -97,9 +41,10 @@ class Conference:
         self, sim: Simulation, account: str, name: str, sid: str, creator: ConferenceAttrs
     ) -> None:
         self.sim = sim
+        self.clock = sim.clock
         self.dialect = sim.dialect
         self.account = account
-        self.account_sid = sim.account_sid(account)
+        self.account_sid = sim.directory.account_sid(account)
         self.name = name
         self.sid = sid
         self.creator = creator
@@ -113,7 +58,7 @@ class Conference:
         self.recording_events = (
             creator.recording_status_callback_event or self.dialect.recording_events_default
         )
-        self.state = INIT
+        self.state = RoomState.INIT
         self.participants: dict[str, Participant] = {}
         self.started_ms: int | None = None
         self.ended_ms: int | None = None
@@ -133,7 +78,7 @@ class Conference:
         also: tuple[Request, ...] = (),
     ) -> None:
         """A conference event: parameters per SPEC 4, a statusCallback request iff subscribed."""
-        t = self.sim.now
+        t = self.clock.now_ms
         params = (
             cb.participant_params(self, p, event, t) if p else cb.conference_params(self, event, t)
         )
@@ -162,7 +107,7 @@ class Conference:
         a = dial.attrs
         coach_of = None
         if a.coach is not None:
-            target = self.sim.find_call(a.coach)
+            target = self.sim.directory.find_call(a.coach)
             tp = target.participant if target is not None else None
             if tp is None or tp.room is not self or target is call:
                 raise Refused(
@@ -187,6 +132,7 @@ class Conference:
     def open(self, first: Participant) -> None:
         self.opened = True
         self.first_call_sid = first.call.sid
+        self.sim.directory.room_opened(self)
         if self.status_callback and self.creator.status_callback_event is None:
             self.sim.warn(
                 self.log,
@@ -201,7 +147,7 @@ class Conference:
         if not self.opened:
             self.open(p)
         else:
-            ignored = sorted(ROOM_ATTRIBUTES_SET & p.attrs.given)
+            ignored = sorted(ROOM_ATTRIBUTES & p.attrs.given)
             if ignored:
                 self.sim.warn(
                     p.log,
@@ -212,7 +158,7 @@ class Conference:
                 )
         self.participants[p.call.name] = p
         self.emit("participant-join", p)
-        if self.state == INIT:
+        if self.state == RoomState.INIT:
             if self.can_start():
                 self.start(by=p)
             else:
@@ -223,17 +169,16 @@ class Conference:
             self.update_speech(p)
 
     def can_start(self) -> bool:
-        """S1: at least two present, at least one with startConferenceOnEnter=true."""
-        return len(self.participants) >= 2 and any(
-            q.attrs.start_conference_on_enter for q in self.participants.values()
-        )
+        """S1 (the rule in :func:`conference_sim.states.may_start`)."""
+        present = self.participants.values()
+        return may_start(len(present), sum(q.attrs.start_conference_on_enter for q in present))
 
     def start(self, by: Participant) -> None:
         """S3: wait audio stops, conference-start, the starter's beep, recording, speech."""
         for q in self.participants.values():
             self.stop_wait(q)
-        self.state = IN_PROGRESS
-        self.started_ms = self.sim.now
+        self.state = RoomState.IN_PROGRESS
+        self.started_ms = self.clock.now_ms
         self.emit("conference-start")
         if by.beep_enter:
             self.beep(by, "enter")
@@ -304,7 +249,7 @@ class Conference:
         else:
             self.emit("participant-unhold", p)
             self.stop_hold_audio(p)
-            if self.state == INIT:
+            if self.state == RoomState.INIT:
                 self.start_wait(p)
             self.update_speech(p)
 
@@ -319,103 +264,7 @@ class Conference:
         self.emit("participant-speech-start" if on else "participant-speech-stop", p)
         rec = self.recording
         if rec is not None and rec.end_ms is None:
-            (rec.speech_started if on else rec.speech_stopped)(self.sim.now)
-
-    # -- REST: announce and update --------------------------------------------------------------
-    def announce(self, url: str, method: str, target: Participant | None = None) -> None:
-        """Play an announceUrl document to the whole room, or to one participant."""
-        holder = target if target is not None else self
-        if holder.announcement is not None:
-            holder.announcement.stop()
-        log = target.log if target is not None else self.log
-        player = Player(
-            self.sim,
-            url,
-            method,
-            "announceUrl",
-            log,
-            on_done=lambda ok: self.announcement_done(player, url, target, ok),
-        )
-        holder.announcement = player
-        heard_by = (
-            [target.call.name]
-            if target is not None
-            else [q.call.name for q in self.participants.values() if not q.held]
-        )
-        self.audio(
-            "announcement-start",
-            target,
-            requests=(Request("announceUrl", url, method),),
-            url=url,
-            heard_by=heard_by,
-        )
-        player.start()
-
-    def announcement_done(
-        self, player: Player, url: str, target: Participant | None, ok: bool
-    ) -> None:
-        holder = target if target is not None else self
-        if holder.announcement is player:
-            holder.announcement = None
-        if self.state == COMPLETED:
-            return
-        extra = {"AnnounceUrl": url}
-        if target is not None:
-            extra["CallSid"] = target.call.sid
-        if self.dialect.name == "twilio":
-            if ok:
-                self.emit("announcement-end", extra=extra)
-            else:
-                extra["ReasonAnnouncementFailed"] = f"could not fetch {url}"
-                self.emit("announcement-fail", extra=extra)
-        elif ok:
-            self.audio("announcement-end", target, url=url)
-
-    def update(self, p: Participant, opts: dict[str, object]) -> None:
-        """REST participant update: beepOnExit, endConferenceOnExit, coaching, waitUrl."""
-        changed = False
-        if "beepOnExit" in opts:
-            changed |= p.beep_exit != opts["beepOnExit"]
-            p.beep_exit = bool(opts["beepOnExit"])
-        if "endConferenceOnExit" in opts:
-            changed |= p.end_on_exit != opts["endConferenceOnExit"]
-            p.end_on_exit = bool(opts["endConferenceOnExit"])
-        if "coaching" in opts or "callSidToCoach" in opts:
-            changed |= self.update_coaching(p, opts)
-        if "waitUrl" in opts or "waitMethod" in opts:
-            if "waitUrl" in opts:
-                p.wait_url = str(opts["waitUrl"])
-            p.wait_method = str(opts.get("waitMethod", p.wait_method))
-            changed = True
-            if p.wait_player is not None:
-                self.stop_wait(p)
-                self.start_wait(p)
-        if changed and self.dialect.name == "twilio":
-            self.emit("participant-modify", p)
-
-    def update_coaching(self, p: Participant, opts: dict[str, object]) -> bool:
-        coaching = opts.get("coaching", True)
-        if not coaching:
-            was = p.coach_of is not None
-            p.coach_of = None
-            return was
-        sid = opts.get("callSidToCoach")
-        target = self.sim.find_call(str(sid)) if sid is not None else p.coach_of
-        tp = target.participant if target is not None else None
-        if target is None or tp is None or tp.room is not self or target is p.call:
-            self.sim.warn(
-                p.log,
-                "action-failed",
-                action="update",
-                target=p.call.name,
-                ErrorCode="16028",
-                reason=f"callSidToCoach {sid!r} is not a participant of this "
-                "conference; coaching is unchanged",
-            )
-            return False
-        was = p.coach_of
-        p.coach_of = target
-        return was is not target
+            (rec.speech_started if on else rec.speech_stopped)(self.clock.now_ms)
 
     # -- leaving and ending -------------------------------------------------------------------
     def detach(self, p: Participant, cause: str) -> None:
@@ -435,8 +284,21 @@ class Conference:
             extra={"ParticipantCallStatus": status, "ReasonParticipantLeft": reason},
         )
 
-    def remove(self, p: Participant, cause: str) -> list[Participant]:
-        """S5/E1/E2: p leaves. Returns the other participants removed if the room ended."""
+    def remove(self, p: Participant, cause: str) -> None:
+        """S5/E1/E2: p leaves (maybe ending the room); then each call removed hears of it,
+        p's first."""
+        removed = self.leave(p, cause)
+        p.call.left(p, cause)
+        for q in removed:
+            q.call.left(q, "conference-ended")
+
+    def end_via_api(self) -> None:
+        """E3: REST end removes everyone; then each removed call's Dial ends."""
+        for q in self.end("conference-ended-via-api"):
+            q.call.left(q, "conference-ended")
+
+    def leave(self, p: Participant, cause: str) -> list[Participant]:
+        """p leaves; returns the others removed if that ended the room."""
         self.detach(p, cause)
         kicked = cause == "kick"
         if p.end_on_exit:
@@ -448,20 +310,21 @@ class Conference:
             return self.end(reason, by=p)
         if not self.participants:
             return self.end("last-participant-kicked" if kicked else "last-participant-left", by=p)
-        if self.state == IN_PROGRESS and p.beep_exit:
+        if self.state == RoomState.IN_PROGRESS and p.beep_exit:
             self.beep(p, "exit")
         return []
 
     def end(self, reason: str, by: Participant | None = None) -> list[Participant]:
-        """E1/E2/E3: everyone left is removed, conference-end, then the recording's last event."""
+        """E1/E2/E3: everyone left is removed, conference-end, then the recording's last event.
+        Returns the participants removed (their calls are told by the caller of ``end``)."""
         removed = list(self.participants.values())
         for q in removed:
             self.detach(q, "moderator" if by is not None else "api-end")
         if self.announcement is not None:
             self.announcement.stop()
             self.announcement = None
-        self.state = COMPLETED
-        self.ended_ms = self.sim.now
+        self.state = RoomState.COMPLETED
+        self.ended_ms = self.clock.now_ms
         duration = (
             0 if self.started_ms is None else cb.whole_seconds(self.ended_ms - self.started_ms)
         )
@@ -474,7 +337,7 @@ class Conference:
         extra["Duration"] = str(duration)
         rec = self.recording
         if rec is not None:
-            rec.stop(self.sim.now)
+            rec.stop(self.clock.now_ms)
             if not rec.empty:
                 extra["RecordingUrl"] = rec.url
                 extra["RecordingFileSize"] = str(rec.file_size)
@@ -485,45 +348,35 @@ class Conference:
         if rec is not None:
             status = self.dialect.trimmed_empty_status if rec.empty else "completed"
             self.recording_event(status)
-        self.sim.room_closed(self)
+        self.sim.directory.remove_room(self)
         return removed
 
     # -- recording -------------------------------------------------------------------------------
     def start_recording(self) -> None:
         """R1: record-from-start begins when the conference starts."""
-        sid = self.sim.sid("RE", self.sid)
+        sid = self.sim.directory.sid("RE", self.sid)
         url = self.dialect.recording_url(self.account_sid, sid)
-        self.recording = Recording(sid=sid, url=url, start_ms=self.sim.now, trim=self.trim)
+        self.recording = Recording(sid=sid, url=url, start_ms=self.clock.now_ms, trim=self.trim)
         self.recording_event("in-progress")
 
     def recording_event(self, status: str) -> None:
         rec = self.recording
         assert rec is not None
-        params = {
-            "AccountSid": self.account_sid,
-            "ConferenceSid": self.sid,
-            "RecordingSid": rec.sid,
-            "RecordingUrl": rec.url,
-            "RecordingStatus": status,
-        }
-        if status == "completed":
-            params["RecordingDuration"] = str(rec.seconds)
-        params.update(
-            RecordingChannels="1",
-            RecordingSource="Conference",
-            RecordingStartTime=cb.rfc2822(self.sim.scenario.start, rec.start_ms),
-        )
-        if self.dialect.recording_call_sid and self.first_call_sid is not None:
-            params["CallSid"] = self.first_call_sid
+        params = recording_params(self, rec, status)
         requests = []
         url = self.creator.recording_status_callback
         if url and status in self.recording_events:
-            requests.append(
-                Request(
-                    "recordingStatusCallback", url, self.creator.recording_status_callback_method
-                )
-            )
+            method = self.creator.recording_status_callback_method
+            requests.append(Request("recordingStatusCallback", url, method))
         self.log.info(f"recording-{status}", kind="recording", params=params, requests=requests)
 
-
-ROOM_ATTRIBUTES_SET = frozenset(ROOM_ATTRIBUTES)
+    # -- what the timeline would say ---------------------------------------------------------------
+    def snapshot(self) -> ConferenceState:
+        return ConferenceState(
+            self.name,
+            self.account,
+            self.sid,
+            self.state,
+            {name: p.snapshot() for name, p in self.participants.items()},
+            self.sequence,
+        )

@@ -8,105 +8,67 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from attrs import define, field
+from ..events import Event
+from ..states import CallState, ConferenceState, ParticipantState, RoomState, State
+from ..timeparse import to_ms
 
-from .events import Event
-from .timeparse import to_ms
-
-CONFERENCE_STATES = ("none", "init", "in-progress", "completed")
-
-
-@define
-class ParticipantState:
-    """One participant present at that instant, as the timeline reports it."""
-
-    call: str
-    muted: bool = False
-    held: bool = False
-    waiting: bool = False
-    coaching: bool = False
+CONFERENCE_STATES = tuple(RoomState)
+FLAGS = {  # event -> (participant flag, value)
+    "participant-mute": ("muted", True),
+    "participant-unmute": ("muted", False),
+    "participant-hold": ("held", True),
+    "participant-unhold": ("held", False),
+    "participant-speech-start": ("speaking", True),
+    "participant-speech-stop": ("speaking", False),
+}
 
 
-@define
-class ConferenceState:
-    """The latest instance of a named conference: ``state`` is init, in-progress or completed."""
+class Fold:
+    """The state of the rooms and calls, built up one event at a time (``apply``)."""
 
-    name: str
-    account: str
-    sid: str
-    state: str = "init"
-    participants: dict[str, ParticipantState] = field(factory=dict)
+    def __init__(self) -> None:
+        self.conferences: dict[tuple[str, str], ConferenceState] = {}
+        self.calls: dict[str, CallState] = {}
+        self.t_ms = 0
 
-    @property
-    def present(self) -> list[str]:
-        """Call names present, in join order."""
-        return list(self.participants)
+    def state(self, t_ms: int | None = None) -> State:
+        return State(
+            t_ms=self.t_ms if t_ms is None else t_ms, conferences=self.conferences, calls=self.calls
+        )
 
-
-@define
-class State:
-    """Conferences (latest instance per account and name) and calls at one instant."""
-
-    t_ms: int
-    conferences: dict[tuple[str, str], ConferenceState]
-    calls: dict[str, str]  # call name -> connected, ended
-
-    def conference(self, name: str, account: str | None = None) -> ConferenceState | None:
-        """The conference called ``name`` (in ``account`` if given); None if it never existed."""
-        found = [
-            c
-            for (acc, n), c in self.conferences.items()
-            if n == name and (account is None or acc == account)
-        ]
-        if len(found) > 1:
-            raise ValueError(
-                f"conference {name!r} exists in accounts "
-                f"{', '.join(sorted(c.account for c in found))}; pass account="
-            )
-        return found[0] if found else None
-
-    def where(self, call: str) -> str | None:
-        """The name of the conference the call is in, or None."""
-        for c in self.conferences.values():
-            if call in c.participants and c.state != "completed":
-                return c.name
-        return None
-
-
-def fold(events: Iterable[Event], until_ms: int | None = None) -> State:
-    """Replay events (up to and including ``until_ms``) into a :class:`State`."""
-    conferences: dict[tuple[str, str], ConferenceState] = {}
-    calls: dict[str, str] = {}
-    t_ms = 0
-    for e in events:
-        if until_ms is not None and e.t_ms > until_ms:
-            break
-        t_ms = e.t_ms
-        if e.event == "call-start" and e.call:
-            calls[e.call] = "connected"
-        elif e.event == "call-end" and e.call:
-            calls[e.call] = "ended"
-        if e.kind not in ("conference", "audio") or e.conference is None:
-            continue
+    def room_of(self, e: Event) -> ConferenceState | None:
+        """The conference instance an event belongs to (a new one on a new ConferenceSid)."""
+        if e.kind not in ("conference", "audio", "recording") or e.conference is None:
+            return None
         key = (e.account or "default", e.conference)
         sid = e.params.get("ConferenceSid")
-        room = conferences.get(key)
-        if sid and (room is None or room.sid != sid):
-            room = conferences[key] = ConferenceState(e.conference, key[0], sid)
-        if room is None:
-            continue
-        _apply(room, e)
-    return State(t_ms=t_ms if until_ms is None else until_ms, conferences=conferences, calls=calls)
+        room = self.conferences.get(key)
+        if sid and e.kind != "recording" and (room is None or room.sid != sid):
+            room = self.conferences[key] = ConferenceState(e.conference, key[0], sid)
+        return room
+
+    def apply(self, e: Event) -> None:
+        self.t_ms = e.t_ms
+        if e.event == "call-start" and e.call:
+            self.calls[e.call] = CallState.CONNECTED
+        elif e.event == "call-end" and e.call:
+            self.calls[e.call] = CallState.ENDED
+        room = self.room_of(e)
+        if room is not None and e.kind != "recording":
+            apply_to_room(room, e)
 
 
-def _apply(room: ConferenceState, e: Event) -> None:
+def apply_to_room(room: ConferenceState, e: Event) -> None:
     name = e.event
+    seq = e.params.get("SequenceNumber")
+    if seq is not None and e.kind == "conference":
+        room.sequence = int(seq)
     if name == "conference-start":
-        room.state = "in-progress"
+        room.state = RoomState.IN_PROGRESS
         for p in room.participants.values():
             p.waiting = False
     elif name == "conference-end":
-        room.state = "completed"
+        room.state = RoomState.COMPLETED
         room.participants.clear()
     elif e.call is None:
         return
@@ -115,19 +77,27 @@ def _apply(room: ConferenceState, e: Event) -> None:
             e.call,
             muted=e.params.get("Muted") == "true",
             held=e.params.get("Hold") == "true",
+            waiting=room.state == RoomState.INIT,
             coaching=e.params.get("Coaching") == "true",
         )
     elif name == "participant-leave":
         room.participants.pop(e.call, None)
     elif (p := room.participants.get(e.call)) is not None:
-        if name in ("participant-mute", "participant-unmute"):
-            p.muted = name == "participant-mute"
-        elif name in ("participant-hold", "participant-unhold"):
-            p.held = name == "participant-hold"
-        elif name in ("wait-start", "wait-stop"):
-            p.waiting = name == "wait-start"
+        if name in FLAGS:
+            flag, value = FLAGS[name]
+            setattr(p, flag, value)
         elif name == "participant-modify" and "Coaching" in e.params:
             p.coaching = e.params["Coaching"] == "true"
+
+
+def fold(events: Iterable[Event], until_ms: int | None = None) -> State:
+    """Replay events (up to and including ``until_ms``) into a :class:`State`."""
+    f = Fold()
+    for e in events:
+        if until_ms is not None and e.t_ms > until_ms:
+            break
+        f.apply(e)
+    return f.state(until_ms)
 
 
 class Timeline:
@@ -182,7 +152,7 @@ class Timeline:
         return fold(self.list)
 
     def to_jsonl(self) -> str:
-        from .sinks import jsonl_line
+        from ..output.sinks import jsonl_line
 
         return "".join(jsonl_line(e) + "\n" for e in self.list)
 
@@ -204,7 +174,8 @@ class Timeline:
         self._assert(**expect)
 
     def _assert(self, **sections: Any) -> None:
-        from .expect import ExpectationFailed, from_python
+        from ..load.expect_block import from_python
+        from .expect import ExpectationFailed
 
         names = {c.name for c in self.scenario.calls} if self.scenario is not None else None
         failures = from_python(sections, names).check(self.list)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from .conference import IN_PROGRESS, Participant
+from ..states import CallState, RoomState
+from .participant import Participant
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -46,10 +47,10 @@ def heard_by_participant(speaker: Participant, listener: Participant) -> bool:
 def hearing(sim: Simulation) -> dict[str, Hearing]:
     """What every call of the scenario hears right now, in scenario order."""
     out: dict[str, Hearing] = {}
-    for name, call in sim.calls.items():
+    for name, call in sim.directory.calls.items():
         p = call.participant
         if p is None:
-            state = "ended" if call.ended else ("outside" if call.started else "not-arrived")
+            state = "outside" if call.state == CallState.CONNECTED else str(call.state)
             out[name] = Hearing(name, None, state, call.now_playing)
             continue
         room = p.room
@@ -59,7 +60,7 @@ def hearing(sim: Simulation) -> dict[str, Hearing]:
             continue
         announcement = p.announcement or room.announcement
         extra = f"announcement: {announcement.now_playing or 'silence'}" if announcement else None
-        if room.state != IN_PROGRESS:
+        if room.state != RoomState.IN_PROGRESS:
             wait = p.wait_player.now_playing if p.wait_player else None
             audio = f"wait: {wait or 'silence'}"
             out[name] = Hearing(name, room.name, "waiting", f"{audio}; {extra}" if extra else audio)

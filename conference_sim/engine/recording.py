@@ -6,9 +6,14 @@ the last audible speech inside the recorded span (by anyone in the room).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from attrs import define
 
-from .callbacks import whole_seconds
+from .params import rfc2822, whole_seconds
+
+if TYPE_CHECKING:
+    from .conference import Conference
 
 
 @define
@@ -58,3 +63,24 @@ class Recording:
     def file_size(self) -> int:
         """8 kHz 16-bit mono WAV: a 44-byte header plus 16 000 bytes a second."""
         return 44 + 16000 * self.seconds
+
+
+def recording_params(room: Conference, rec: Recording, status: str) -> dict[str, str]:
+    """The parameters of a recording event (SPEC 4)."""
+    params = {
+        "AccountSid": room.account_sid,
+        "ConferenceSid": room.sid,
+        "RecordingSid": rec.sid,
+        "RecordingUrl": rec.url,
+        "RecordingStatus": status,
+    }
+    if status == "completed":
+        params["RecordingDuration"] = str(rec.seconds)
+    params.update(
+        RecordingChannels="1",
+        RecordingSource="Conference",
+        RecordingStartTime=rfc2822(room.sim.scenario.start, rec.start_ms),
+    )
+    if room.dialect.recording_call_sid and room.first_call_sid is not None:
+        params["CallSid"] = room.first_call_sid
+    return params

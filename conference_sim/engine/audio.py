@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from .cxml import MAX_INSTANT_REDIRECTS, playing
-from .model import Document, Pause, Play, Redirect, Say
+from ..model import Document, Pause, Play, Redirect, Say
+from .media import MAX_INSTANT_REDIRECTS, playing
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -53,7 +53,7 @@ class Player:
             return
         if self.url == "":
             return
-        self.process = self.sim.env.process(self.run(self.url))
+        self.process = self.sim.clock.process(self.run(self.url))
 
     def stop(self) -> None:
         self.now_playing = None
@@ -77,16 +77,16 @@ class Player:
             self.on_done(ok)
 
     def _play(self, url: str) -> Generator[simpy.Event, Any, bool]:
-        fetched = self.sim.fetch(url, self.purpose, self.log)
+        fetched = self.sim.documents.fetch(url, self.purpose, self.log, self.method)
         if fetched is None:
             return False
         if isinstance(fetched, int):  # a media file given directly
             self.now_playing = url
-            yield self.sim.media_wait(fetched)
+            yield self.sim.clock.media_wait(fetched)
             return True
         doc: Document = fetched
         allowed = self._allowed()
-        verbs, i, hops, last_t = doc.verbs, 0, 0, self.sim.env.now
+        verbs, i, hops, last_t = doc.verbs, 0, 0, self.sim.clock.now
         while i < len(verbs):
             verb = verbs[i]
             i += 1
@@ -104,13 +104,13 @@ class Player:
                 return True
             if isinstance(verb, Say | Play):
                 self.now_playing, ms = playing(verb, self.sim.scenario.media)
-                yield self.sim.play_for(ms)  # loop="0": until stopped
+                yield self.sim.clock.play_for(ms)  # loop="0": until stopped
             elif isinstance(verb, Pause):
                 self.now_playing = None
-                yield self.sim.media_wait(verb.length_ms)
+                yield self.sim.clock.media_wait(verb.length_ms)
             elif isinstance(verb, Redirect):
-                hops = hops + 1 if self.sim.env.now == last_t else 0
-                last_t = self.sim.env.now
+                hops = hops + 1 if self.sim.clock.now == last_t else 0
+                last_t = self.sim.clock.now
                 if hops > MAX_INSTANT_REDIRECTS:
                     self.sim.warn(
                         self.log,
@@ -121,12 +121,12 @@ class Player:
                     )
                     return True
                 url = verb.url or url
-                nxt = self.sim.fetch(url, self.purpose, self.log)
+                nxt = self.sim.documents.fetch(url, self.purpose, self.log, self.method)
                 if nxt is None:
                     return True
                 if isinstance(nxt, int):
                     self.now_playing = url
-                    yield self.sim.media_wait(nxt)
+                    yield self.sim.clock.media_wait(nxt)
                     return True
                 verbs, i = nxt.verbs, 0
         return True

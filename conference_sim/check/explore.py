@@ -114,7 +114,7 @@ def scenarios(profile: str = "medium") -> Any:
 
 
 def default_checker(scenario: Any, shuffle_ties: int | None) -> list[Violation]:
-    from .builder import run
+    from ..api.builder import run
     from .invariants import check, check_determinism
 
     timeline = run(scenario, shuffle_ties=shuffle_ties)
@@ -133,8 +133,8 @@ def explore(
     from hypothesis import HealthCheck, Verbosity, given, settings
     from hypothesis import seed as fixed_seed
 
-    from .errors import InputError
-    from .scenario import Scenario
+    from ..errors import InputError
+    from ..model import Scenario
 
     last: dict[str, Finding] = {}
 
@@ -171,7 +171,7 @@ def write_finding(
     finding: Finding, path: str | Path, *, command: str, shuffle_ties: int | None
 ) -> None:
     """The minimal scenario as YAML, the violated invariant(s) in a comment at the top."""
-    from .builder import dump_yaml
+    from ..api.builder import dump_yaml
 
     lines = [
         "# A scenario found by conference-sim explore that breaks an invariant.",

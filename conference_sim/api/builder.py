@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
-    from .timeline import Timeline
+    from ..check.timeline import Timeline
+    from ..model import Scenario
 
 Time = float | int | str
 
@@ -62,23 +62,23 @@ class ScenarioBuilder:
 
     @classmethod
     def from_yaml(cls, text: str) -> ScenarioBuilder:
-        from .yamlsource import load_yaml
+        from ..load.yamlsource import load_yaml
 
         data = load_yaml(text, None)
         if not isinstance(data, dict):
-            from .errors import ScenarioError
+            from ..errors import ScenarioError
 
             raise ScenarioError("a scenario is a mapping with at least a 'calls' list")
         return cls.from_dict(data)
 
     @classmethod
     def from_file(cls, path: str | Path) -> ScenarioBuilder:
-        from .scenario import Scenario, read_text
-        from .yamlsource import load_yaml
+        from ..load.scenario import load_data, read_text
+        from ..load.yamlsource import load_yaml
 
-        text = read_text(path)
-        Scenario.from_yaml(text, str(path))  # located errors for a bad file
-        return cls.from_dict(load_yaml(text, str(path)))
+        data = load_yaml(read_text(path), str(path))
+        load_data(data, str(path))  # located errors for a bad file
+        return cls.from_dict(data)
 
     # -- calls -----------------------------------------------------------------------------------
     def call(
@@ -186,9 +186,9 @@ class ScenarioBuilder:
 
     def build(self) -> Scenario:
         """The validated scenario (a ScenarioError, naming the field, if something is wrong)."""
-        from .scenario import Scenario
+        from ..load.scenario import load_data
 
-        return Scenario.from_dict(copy.deepcopy(self.data))
+        return load_data(copy.deepcopy(self.data))
 
     def run(self, **options: Any) -> Timeline:
         """Build and run; options as for :func:`conference_sim.run`."""
@@ -203,29 +203,22 @@ def run(
     shuffle_ties: int | None = None,
 ) -> Timeline:
     """Run a scenario (object, builder, plain dict or file path) and return its timeline."""
-    from .scenario import Scenario
-    from .simulation import Simulation
-    from .sinks import CaptureSink
-    from .timeline import Timeline
-    from .timeparse import to_ms
+    from ..check.timeline import Timeline
+    from ..engine.simulation import capture
+    from ..load.scenario import load_data, load_file
+    from ..timeparse import to_ms
 
     if isinstance(source, ScenarioBuilder):
         scenario = source.build()
     elif isinstance(source, dict):
-        scenario = Scenario.from_dict(copy.deepcopy(source))
+        scenario = load_data(copy.deepcopy(source))
     elif isinstance(source, str | Path):
-        scenario = Scenario.from_file(source)
+        scenario = load_file(source)
     else:
         scenario = source
-    sink = CaptureSink()
-    Simulation(
-        scenario,
-        sinks=[sink],
-        seed=seed,
-        until_ms=None if until is None else to_ms(until, what="until"),
-        shuffle_ties=shuffle_ties,
-    ).run()
-    return Timeline(sink.events, scenario)
+    until_ms = None if until is None else to_ms(until, what="until")
+    events = capture(scenario, seed=seed, until_ms=until_ms, shuffle_ties=shuffle_ties)
+    return Timeline(events, scenario)
 
 
 def _plain(value: Any) -> Any:

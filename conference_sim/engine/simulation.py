@@ -1,13 +1,7 @@
-"""The simulation: a simpy environment, the calls and rooms, and the scenario's steps.
+"""The simulation: a clock, a directory of calls and rooms, a document server, and the
+scenario's steps, pulled lazily into a heap in the order they are due.
 
-Same-instant order is decided by named priorities (lower runs first):
-
-* ``URGENT`` (simpy's own): process starts and interrupts, i.e. the consequences of a step,
-  run before anything else due at that instant;
-* ``STEP``: scenario steps (arrivals, speech, key presses, hang-ups, REST actions), one at a
-  time in file order (calls in ``calls`` order, then ``actions``);
-* ``MEDIA``: media and timers running out (Say/Play/Pause ends, Dial timeLimit);
-* ``STOP``: the clock stops, after everything else due at that instant.
+Same-instant order is decided by the clock's named priorities (:mod:`.clock`).
 """
 
 from __future__ import annotations
@@ -21,20 +15,20 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 import simpy
-from simpy.events import URGENT
 
-from . import actions
+from ..actions import Action
+from ..events import BufferSink, Event, Sink
+from ..model import MAX_UNTIL_MS, CallSpec, ConferenceAttrs, Scenario
+from ..states import State
+from . import rest
 from .call import Call
-from .conference import Conference, Participant
+from .clock import STEP, STOP, Clock
+from .conference import Conference
+from .directory import Directory
+from .documents import DocumentServer
 from .eventlog import EventLog
-from .events import Event
 from .hearing import Hearing
-from .model import ActionSpec, CallSpec, ConferenceAttrs, Document
-from .scenario import MAX_UNTIL_MS, Scenario
-from .sinks import BufferSink, Sink
-
-STEP, MEDIA, STOP = URGENT + 1, URGENT + 2, URGENT + 9
-AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".m4a", ".aac", ".ulaw", ".gsm")
+from .transport import ScenarioTransport, Transport
 
 
 def first_step(spec: CallSpec) -> int:
@@ -62,25 +56,28 @@ class Simulation:
         until_ms: int | None = None,
         shuffle_ties: int | None = None,
         calls: Iterable[CallSpec] | None = None,
-        actions_stream: Iterable[ActionSpec] | None = None,
+        actions_stream: Iterable[Action] | None = None,
+        transport: Transport | None = None,
     ) -> None:
         """``calls``/``actions_stream``, when given, replace the scenario's and are consumed
-        lazily (each in order of its first step): a call exists only while it is live."""
+        lazily (each in order of its first step): a call exists only while it is live.
+        ``transport`` answers the platform's requests (default: the scenario's documents)."""
         self.scenario = scenario
         self.shuffle_ties = shuffle_ties
         self.dialect = scenario.dialect
         self.seed = scenario.seed if seed is None else seed
-        self.env = simpy.Environment()
-        self.eventlog = EventLog(lambda: self.env.now, sinks)
+        self.clock = Clock()
+        self.env = self.clock  # the simpy environment, by its usual name
+        self.eventlog = EventLog(lambda: self.clock.now, sinks)
         self.log = self.eventlog.logger
-        self._account_sids: dict[str, str] = {}
-        self.calls: dict[str, Call] = {}
-        self.calls_by_sid: dict[str, Call] = {}
-        self.counter = itertools.count()
         self.streaming = calls is not None
+        self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)
+        self.transport = transport or ScenarioTransport(scenario.documents, scenario.media)
+        self.documents = DocumentServer(self.transport, self.warn)
+        self.counter = itertools.count()
         if calls is None:  # a file: every call known from the start (hearing lists them all)
             for spec in scenario.calls:
-                self.register(Call(self, spec))
+                self.directory.add_call(Call(self, spec))
             ordered = sorted(enumerate(scenario.calls), key=lambda ic: (first_step(ic[1]), ic[0]))
             self.call_source: Iterable[tuple[int, int, CallSpec]] = (
                 (first_step(spec), i, spec) for i, spec in ordered
@@ -89,44 +86,28 @@ class Simulation:
             self.call_source = ((first_step(spec), i, spec) for i, spec in enumerate(calls))
         if actions_stream is None:
             ordered_actions = sorted(enumerate(scenario.actions), key=lambda ia: ia[1].at_ms)
-            self.action_source: Iterable[tuple[int, int, ActionSpec]] = (
+            self.action_source: Iterable[tuple[int, int, Action]] = (
                 (a.at_ms, i, a) for i, a in ordered_actions
             )
         else:
             self.action_source = ((a.at_ms, i, a) for i, a in enumerate(actions_stream))
-        self.live_calls = 0
-        self.rooms: dict[tuple[str, str], Conference] = {}
-        self.instances: dict[tuple[str, str], int] = {}
         self.until_ms = until_ms if until_ms is not None else scenario.until_ms
-        self.stop_event = self.timer(self.until_ms or MAX_UNTIL_MS, STOP)
+        self.stop_event = self.clock.due(self.until_ms or MAX_UNTIL_MS, STOP)
         self.stop_event.callbacks.append(self._clock_stopped)
-        self.env.process(self.drive())
+        self.clock.process(self.drive())
         self.closed = False
 
-    # -- time ------------------------------------------------------------------------------------
     @property
     def now(self) -> int:
-        return int(self.env.now)
+        return self.clock.now_ms
 
-    def timer(self, delay_ms: int, priority: int) -> simpy.Event:
-        """An event due ``delay_ms`` from now at a named priority (what simpy's Timeout does
-        internally, but Timeout has no priority argument)."""
-        event = simpy.Event(self.env)
-        event._ok = True
-        event._value = None
-        self.env.schedule(event, priority, delay_ms)
-        return event
+    @property
+    def calls(self) -> dict[str, Call]:
+        return self.directory.calls
 
-    def media_wait(self, ms: int) -> simpy.Event:
-        """An event that fires when ms of media have played (MEDIA priority)."""
-        return self.timer(ms, MEDIA)
-
-    def play_for(self, ms: int | None) -> simpy.Event:
-        """Media playing for ms; None (loop="0") plays until the process is interrupted."""
-        return self.media_wait(ms) if ms is not None else simpy.Event(self.env)
-
-    def after(self, ms: int, fn: Callable[[], None]) -> None:
-        self.media_wait(ms).callbacks.append(lambda _e: fn())
+    @property
+    def rooms(self) -> dict[tuple[str, str], Conference]:
+        return self.directory.rooms
 
     # -- the scenario's steps ------------------------------------------------------------------
     # A step is (time, tie, tie2, order, n, action): calls (group 0) before actions (group 1),
@@ -154,9 +135,9 @@ class Simulation:
         if spec.hangup_ms is not None:
             push(spec.hangup_ms, 3, call.hangup)
 
-    def push_action(self, heap: list[Any], index: int, action: ActionSpec) -> None:
+    def push_action(self, heap: list[Any], index: int, action: Action) -> None:
         key = self.step_key(action.at_ms, 1, index)
-        step = functools.partial(actions.apply, self, action)
+        step = functools.partial(rest.apply, self, action)
         heapq.heappush(heap, (*key, 0, next(self.counter), step))
 
     def drive(self) -> Generator[simpy.Event, Any, None]:
@@ -182,13 +163,13 @@ class Simulation:
             if not heap:
                 return
             entry = heapq.heappop(heap)
-            yield self.timer(entry[0] - self.now, STEP)
+            yield self.clock.due(entry[0] - self.now, STEP)
             entry[-1]()
 
     def run(self) -> Simulation:
         """Run to the end: ``until``, or when nothing is left to happen (at most 4 h)."""
         if not self.stop_event.processed:
-            self.env.run(until=self.stop_event)
+            self.clock.run(until=self.stop_event)
         if not self.closed:
             self.closed = True
             self.eventlog.close()
@@ -199,7 +180,7 @@ class Simulation:
         buffer: collections.deque[Event] = collections.deque()
         self.eventlog.add_sink(BufferSink(buffer))
         while not self.stop_event.processed:
-            self.env.step()
+            self.clock.step()
             while buffer:
                 yield buffer.popleft()
         self.run()
@@ -207,112 +188,75 @@ class Simulation:
     def advance(self, to_ms: int) -> None:
         """Run everything due up to and including ``to_ms`` (for step-by-step use)."""
         limit = min(to_ms, self.until_ms or MAX_UNTIL_MS)
-        while not self.stop_event.processed and self.env.peek() <= limit:
-            self.env.step()
+        while not self.stop_event.processed and self.clock.peek() <= limit:
+            self.clock.step()
+
+    def step(self) -> bool:
+        """Process the next thing due; False once the clock has stopped."""
+        if self.stop_event.processed:
+            return False
+        self.clock.step()
+        return True
+
+    def next_time(self) -> float:
+        """When the next thing is due (ms; infinity when nothing is)."""
+        return self.clock.peek()
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.stop_event.processed)
 
     def _clock_stopped(self, _event: simpy.Event) -> None:
-        if self.until_ms is None and self.live_calls:
+        live = self.directory.live_calls
+        if self.until_ms is None and live:
             self.warn(
                 self.log,
                 "clock-stopped",
-                reason=f"the run stopped at the 4 h limit with {self.live_calls} call(s) "
+                reason=f"the run stopped at the 4 h limit with {live} call(s) "
                 "still connected; set 'until' to choose when to stop",
             )
 
     def hearing(self) -> dict[str, Hearing]:
-        """Who hears whom at the current instant (see :mod:`conference_sim.hearing`)."""
+        """Who hears whom at the current instant (see :mod:`conference_sim.engine.hearing`)."""
         from .hearing import hearing
 
         return hearing(self)
 
-    # -- identities ----------------------------------------------------------------------------
-    def sid(self, kind: str, *parts: str) -> str:
-        return self.dialect.sid(kind, self.seed, *parts)
+    def state(self) -> State:
+        """The conferences and calls now, in the vocabulary a timeline's fold gives."""
+        return State(
+            t_ms=self.now,
+            conferences={key: room.snapshot() for key, room in self.directory.latest.items()},
+            calls={c.name: c.state for c in self.directory.calls.values() if c.started},
+        )
 
-    def account_sid(self, account: str) -> str:
-        sid = self._account_sids.get(account)
-        if sid is None:
-            sid = self._account_sids[account] = self.sid("AC", account)
-        return sid
-
-    def find_call(self, name_or_sid: str) -> Call | None:
-        return self.calls.get(name_or_sid) or self.calls_by_sid.get(name_or_sid)
-
-    def register(self, call: Call) -> Call:
-        self.calls[call.name] = call
-        self.calls_by_sid[call.sid] = call
-        return call
-
+    # -- calls and rooms -------------------------------------------------------------------------
     def call_for(self, spec: CallSpec) -> Call:
         """The call of a spec: made when its first step is due when streaming."""
-        return self.calls[spec.name] if not self.streaming else self.register(Call(self, spec))
+        if not self.streaming:
+            return self.directory.calls[spec.name]
+        return self.directory.add_call(Call(self, spec))
 
-    def call_started(self) -> None:
-        self.live_calls += 1
+    def find_call(self, name_or_sid: str) -> Call | None:
+        return self.directory.find_call(name_or_sid)
 
-    def call_ended(self, call: Call) -> None:
-        self.live_calls -= 1
-        if self.streaming:  # keep only what the live state needs
-            self.calls.pop(call.name, None)
-            self.calls_by_sid.pop(call.sid, None)
-
-    # -- rooms -----------------------------------------------------------------------------------
     def room(self, account: str, name: str, creator: ConferenceAttrs) -> Conference:
         """The live conference of that name in that account, or a new one (new ConferenceSid)."""
-        key = (account, name)
-        room = self.rooms.get(key)
+        room = self.directory.room(account, name)
         if room is None:
-            n = self.instances.get(key, 0)
-            self.instances[key] = n + 1
-            sid = self.sid("CF", account, name, str(n))
+            sid = self.directory.room_sid(account, name)
             room = Conference(self, account, name, sid, creator)
-            self.rooms[key] = room
+            self.directory.add_room(room)
         return room
-
-    def discard_if_unopened(self, room: Conference) -> None:
-        if not room.opened:
-            self.rooms.pop((room.account, room.name), None)
-
-    def room_closed(self, room: Conference) -> None:
-        self.rooms.pop((room.account, room.name), None)
-
-    def end_room(self, room: Conference) -> None:
-        """E3: REST end removes everyone; then each removed call's dial-end."""
-        for q in room.end("conference-ended-via-api"):
-            q.call.dial_over(q, "conference-ended")
-
-    def kick(self, p: Participant) -> None:
-        removed = p.room.remove(p, "kick")
-        p.call.dial_over(p, "kicked")
-        for q in removed:
-            q.call.dial_over(q, "conference-ended")
-
-    # -- documents -------------------------------------------------------------------------------
-    def fetch(self, url: str, purpose: str, log: Any) -> Document | int | None:
-        """What the app serves at url: a document, a media file's length, or None (missing)."""
-        doc = self.scenario.documents.get(url)
-        if doc is not None:
-            return doc
-        media = self.scenario.media
-        if (
-            purpose != "Redirect"
-            and purpose != "action"
-            and (url in media or url.lower().split("?")[0].endswith(AUDIO_SUFFIXES))
-        ):
-            return media.get(url, 10_000)
-        self.warn(
-            log,
-            "document-missing",
-            url=url,
-            purpose=purpose,
-            reason="the scenario's documents have nothing at this URL; the simulator "
-            "answers an empty <Response/>",
-        )
-        return None
-
-    def fetch_document(self, url: str, purpose: str, log: Any) -> Document:
-        doc = self.fetch(url, purpose, log)
-        return doc if isinstance(doc, Document) else Document(verbs=(), source=url)
 
     def warn(self, log: Any, event: str, **params: Any) -> None:
         log.warning(event, kind="warning", params=params, requests=[])
+
+
+def capture(scenario: Scenario, **options: Any) -> list[Event]:
+    """Run a scenario to the end and return its whole timeline (options as for Simulation)."""
+    from ..events import CaptureSink
+
+    sink = CaptureSink()
+    Simulation(scenario, sinks=[sink], **options).run()
+    return sink.events

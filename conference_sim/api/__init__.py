@@ -1,0 +1,1 @@
+"""The Python API: the fluent scenario builder, ``run``, and workload generators."""

@@ -1,0 +1,57 @@
+"""The simulated clock: a simpy environment whose same-instant order has named priorities.
+
+Lower runs first:
+
+* ``URGENT`` (simpy's own): process starts and interrupts, i.e. the consequences of a step,
+  run before anything else due at that instant;
+* ``STEP``: scenario steps (arrivals, speech, key presses, hang-ups, REST actions), one at a
+  time in file order (calls in ``calls`` order, then ``actions``);
+* ``MEDIA``: media and timers running out (Say/Play/Pause ends, Dial timeLimit);
+* ``STOP``: the clock stops, after everything else due at that instant.
+
+Time is integer milliseconds, so sums never drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+from simpy.events import URGENT
+
+STEP, MEDIA, STOP = URGENT + 1, URGENT + 2, URGENT + 9
+
+
+class Due(simpy.Event):
+    """An event due ``delay_ms`` from now at a named priority (simpy's Timeout has no priority
+    argument; this is Timeout with one)."""
+
+    def __init__(self, env: simpy.Environment, delay_ms: int, priority: int) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, priority, delay_ms)
+
+
+class Clock(simpy.Environment):
+    """The run's environment: ``now_ms``, timers at named priorities, and what is due next."""
+
+    @property
+    def now_ms(self) -> int:
+        return int(self.now)
+
+    def due(self, delay_ms: int, priority: int) -> simpy.Event:
+        return Due(self, delay_ms, priority)
+
+    def media_wait(self, ms: int) -> simpy.Event:
+        """Fires when ``ms`` of media have played (MEDIA priority)."""
+        return Due(self, ms, MEDIA)
+
+    def play_for(self, ms: int | None) -> simpy.Event:
+        """Media playing for ms; None (loop="0") plays until the process is interrupted."""
+        return self.media_wait(ms) if ms is not None else simpy.Event(self)
+
+    def after(self, ms: int, fn: Callable[[], Any]) -> None:
+        """Call ``fn`` when ``ms`` have passed (a timer, MEDIA priority)."""
+        self.media_wait(ms).callbacks.append(lambda _e: fn())

@@ -1,0 +1,194 @@
+"""REST operations applied to the live rooms, one ``match`` over the typed actions.
+
+An action whose call or conference is not there becomes a ``warning`` event (the platform would
+answer 404 / 20404), never a crash. Announce and participant update live here; mute, hold, kick
+and end are the room's own transitions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..actions import (
+    Action,
+    Announce,
+    End,
+    Hold,
+    Kick,
+    Mute,
+    ParticipantAction,
+    RoomAction,
+    Unhold,
+    Unmute,
+    Update,
+)
+from ..events import Request
+from .audio import Player
+
+if TYPE_CHECKING:
+    from .conference import Conference
+    from .participant import Participant
+    from .simulation import Simulation
+
+
+def apply(sim: Simulation, action: Action) -> None:
+    """Carry out one REST operation now."""
+    if isinstance(action, RoomAction):
+        room = sim.directory.room(action.account, action.conference)
+        if room is None:
+            why = f"no live conference named {action.conference!r} in account {action.account!r}"
+            missing(sim, action, why)
+            return
+        apply_to_room(sim, room, action)
+        return
+    assert isinstance(action, ParticipantAction)
+    p = participant(sim, action.call)
+    if p is None:
+        missing(sim, action, f"{action.call!r} is not a participant of any live conference")
+        return
+    room = p.room
+    match action:
+        case Mute():
+            room.set_muted(p, True)
+        case Unmute():
+            room.set_muted(p, False)
+        case Hold(hold_url=url, hold_method=method):
+            room.set_held(p, True, url, method)
+        case Unhold():
+            room.set_held(p, False)
+        case Kick():
+            room.remove(p, "kick")
+        case Update():
+            update(room, p, action)
+
+
+def apply_to_room(sim: Simulation, room: Conference, action: RoomAction) -> None:
+    match action:
+        case End():
+            room.end_via_api()
+        case Announce(url=url, method=method, call=None):
+            announce(room, url, method)
+        case Announce(url=url, method=method, call=str(name)):
+            target = participant(sim, name)
+            if target is None or target.room is not room:
+                missing(sim, action, f"{name!r} is not a participant of {room.name!r}")
+                return
+            announce(room, url, method, target)
+
+
+def participant(sim: Simulation, name_or_sid: str) -> Participant | None:
+    call = sim.directory.find_call(name_or_sid)
+    return call.participant if call is not None else None
+
+
+def missing(sim: Simulation, action: Action, why: str) -> None:
+    account = action.account if isinstance(action, RoomAction) else "default"
+    sim.warn(
+        sim.log.bind(account=account),
+        "action-failed",
+        action=action.verb,
+        target=action.target,
+        ErrorCode="20404",
+        reason=f"{why}; the platform would answer 404 and nothing changes",
+    )
+
+
+# -- announce ----------------------------------------------------------------------------------
+def announce(room: Conference, url: str, method: str, target: Participant | None = None) -> None:
+    """Play an announceUrl document to the whole room, or to one participant."""
+    holder: Conference | Participant = target if target is not None else room
+    if holder.announcement is not None:
+        holder.announcement.stop()
+    log = target.log if target is not None else room.log
+    player = Player(
+        room.sim,
+        url,
+        method,
+        "announceUrl",
+        log,
+        on_done=lambda ok: announcement_done(room, player, url, target, ok),
+    )
+    holder.announcement = player
+    heard_by = (
+        [target.call.name]
+        if target is not None
+        else [q.call.name for q in room.participants.values() if not q.held]
+    )
+    room.audio(
+        "announcement-start",
+        target,
+        requests=(Request("announceUrl", url, method),),
+        url=url,
+        heard_by=heard_by,
+    )
+    player.start()
+
+
+def announcement_done(
+    room: Conference, player: Player, url: str, target: Participant | None, ok: bool
+) -> None:
+    holder: Conference | Participant = target if target is not None else room
+    if holder.announcement is player:
+        holder.announcement = None
+    if room.state == "completed":
+        return
+    extra = {"AnnounceUrl": url}
+    if target is not None:
+        extra["CallSid"] = target.call.sid
+    if room.dialect.name == "twilio":
+        if ok:
+            room.emit("announcement-end", extra=extra)
+        else:
+            extra["ReasonAnnouncementFailed"] = f"could not fetch {url}"
+            room.emit("announcement-fail", extra=extra)
+    elif ok:
+        room.audio("announcement-end", target, url=url)
+
+
+# -- participant update ------------------------------------------------------------------------
+def update(room: Conference, p: Participant, action: Update) -> None:
+    """beepOnExit, endConferenceOnExit, coaching/callSidToCoach, waitUrl/waitMethod; the twilio
+    dialect reports a change as participant-modify."""
+    changed = False
+    if action.beep_on_exit is not None:
+        changed |= p.beep_exit != action.beep_on_exit
+        p.beep_exit = action.beep_on_exit
+    if action.end_conference_on_exit is not None:
+        changed |= p.end_on_exit != action.end_conference_on_exit
+        p.end_on_exit = action.end_conference_on_exit
+    if action.coaching is not None or action.call_sid_to_coach is not None:
+        changed |= update_coaching(room, p, action)
+    if action.wait_url is not None or action.wait_method is not None:
+        if action.wait_url is not None:
+            p.wait_url = action.wait_url
+        p.wait_method = action.wait_method or p.wait_method
+        changed = True
+        if p.wait_player is not None:
+            room.stop_wait(p)
+            room.start_wait(p)
+    if changed and room.dialect.name == "twilio":
+        room.emit("participant-modify", p)
+
+
+def update_coaching(room: Conference, p: Participant, action: Update) -> bool:
+    if action.coaching is False:
+        was = p.coach_of is not None
+        p.coach_of = None
+        return was
+    sid = action.call_sid_to_coach
+    target = room.sim.directory.find_call(sid) if sid is not None else p.coach_of
+    tp = target.participant if target is not None else None
+    if target is None or tp is None or tp.room is not room or target is p.call:
+        room.sim.warn(
+            p.log,
+            "action-failed",
+            action="update",
+            target=p.call.name,
+            ErrorCode="16028",
+            reason=f"callSidToCoach {sid!r} is not a participant of this "
+            "conference; coaching is unchanged",
+        )
+        return False
+    was = p.coach_of
+    p.coach_of = target
+    return was is not target

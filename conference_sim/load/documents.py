@@ -1,0 +1,53 @@
+"""Inline cXML documents and the ``documents:``/``media:`` maps of a scenario."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import DocumentError, ScenarioError
+from ..model import Document
+from . import cxml
+from .schema import URL, At, describe, time
+
+
+def media_map(at: At) -> dict[str, int]:
+    raw = at.value or {}
+    if not isinstance(raw, dict):
+        raise at.fail(f"must be a mapping of URL: seconds; got {describe(raw)}")
+    out = {}
+    for url in raw:
+        item = at.child(url, f"[{url!r}]")
+        ms = time("a media duration")(item)
+        if ms <= 0:
+            raise item.fail("a media duration must be more than 0 s")
+        out[str(url)] = ms
+    return out
+
+
+def document(at: At, dialect: Any, source: str) -> Document:
+    """An inline cXML document; XML errors are located at their line inside a block scalar."""
+    text = at.value
+    if not isinstance(text, str):
+        raise at.fail(f"must be a cXML document (a string); got {describe(text)}")
+    try:
+        return cxml.parse_document(text, dialect, source=source)
+    except DocumentError as err:
+        line = at.line
+        style = getattr(at.container, "value_styles", {}).get(at.key)
+        if line is not None and err.line is not None and style in ("|", ">"):
+            line = line + err.line
+        where = f"{at.where}: {err.where}" if err.where else at.where
+        raise ScenarioError(err.message, path=at.path, line=line, where=where) from None
+
+
+def document_map(at: At, dialect: Any) -> dict[str, Document]:
+    raw = at.value or {}
+    if not isinstance(raw, dict):
+        raise at.fail(f"must be a mapping of URL: cXML document; got {describe(raw)}")
+    out = {}
+    for url in raw:
+        item = at.child(url, f"[{url!r}]")
+        if not isinstance(url, str) or not URL.match(url):
+            raise item.fail(f"key {url!r} is not allowed; allowed: an absolute http(s) URL")
+        out[url] = document(item, dialect, source=url)
+    return out

@@ -1,0 +1,130 @@
+"""Scenario files (SPEC 5): YAML loaded, validated and built into a frozen :class:`Scenario`.
+
+Everything is checked here, before anything runs: a scenario that loads runs to completion.
+Each part of the file has its own module (calls, actions, the expect block); all use the
+validators of :mod:`.schema`, so every message names the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from ..dialects import DIALECTS
+from ..errors import InputError, ScenarioError
+from ..model import DEFAULT_START, Scenario
+from .actions import actions
+from .calls import calls, check_coaches
+from .documents import document_map, media_map
+from .expect_block import expectations
+from .schema import At, choice, describe, mapping, time, whole
+from .yamlsource import load_yaml
+
+TOP_KEYS = (
+    "name",
+    "dialect",
+    "seed",
+    "start",
+    "until",
+    "calls",
+    "actions",
+    "documents",
+    "media",
+    "expect",
+)
+
+
+def read_text(path: str | Path) -> str:
+    """A scenario file's text, or a ScenarioError saying why it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise ScenarioError("is a directory, not a scenario file", path=str(path)) from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"not UTF-8 text ({err.reason})", path=str(path)) from None
+    except OSError as err:
+        raise ScenarioError(f"cannot be read: {err.strerror}", path=str(path)) from None
+
+
+def load_file(path: str | Path) -> Scenario:
+    return load_yaml_text(read_text(path), str(path))
+
+
+def load_yaml_text(text: str, path: str | None = None) -> Scenario:
+    return load_data(load_yaml(text, path), path)
+
+
+def load_data(data: Any, path: str | None = None) -> Scenario:
+    """A Scenario from plain data (what a YAML file holds); every error is located."""
+    try:
+        return scenario(At.root(data, path))
+    except InputError as err:
+        raise ScenarioError(err.message, path=path, line=err.line, where=err.where) from None
+
+
+def scenario(root: At) -> Scenario:
+    if root.value is None:
+        raise ScenarioError(
+            "the file is empty; a scenario needs at least a 'calls' list", path=root.path
+        )
+    top = mapping(TOP_KEYS)(root)
+    dialect = DIALECTS[root.get("dialect", choice(*DIALECTS), "signalwire")]
+    seed = root.get("seed", whole(0), 0)
+    start = root.get("start", start_time, DEFAULT_START)
+    until = root.get("until", time(), None)
+    if until == 0:
+        raise root.child("until").fail("must be after 0 (the scenario start)")
+    media = root.get("media", media_map, {})
+    documents = root.get("documents", lambda at: document_map(at, dialect), {})
+    if "calls" not in top:
+        raise ScenarioError(
+            "a scenario needs a 'calls' list", path=root.path, line=getattr(top, "line", None)
+        )
+    call_specs = calls(root.child("calls"), dialect)
+    names = {c.name for c in call_specs}
+    check_coaches(call_specs, documents, names, root.path)
+    action_specs = root.get("actions", lambda at: actions(at, names), ())
+    name = root.get("name", name_text, "")
+    expect = root.get("expect", lambda at: expectations(at, names), None)
+    return Scenario(
+        calls=call_specs,
+        actions=action_specs,
+        documents=documents,
+        media=media,
+        name=name or (root.path and Path(root.path).stem) or "scenario",
+        dialect=dialect,
+        seed=seed,
+        start=start,
+        until_ms=until,
+        expect=expect,
+        path=root.path,
+    )
+
+
+def name_text(at: At) -> str:
+    if not isinstance(at.value, str):
+        raise at.fail(f"must be a string; got {describe(at.value)}")
+    return at.value
+
+
+def start_time(at: At) -> dt.datetime:
+    value = at.value
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            value = None
+    if not isinstance(value, dt.datetime):
+        raise at.fail(
+            f"{at.value!r} is not allowed; allowed: an ISO 8601 date-time such as "
+            "2026-03-01T09:00:00Z"
+        )
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+__all__ = ["load_data", "load_file", "load_yaml_text", "read_text"]

@@ -1,0 +1,1 @@
+"""Output sinks: JSONL and the table for people."""
