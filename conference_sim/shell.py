@@ -14,20 +14,25 @@ from __future__ import annotations
 
 import cmd
 import contextlib
-import copy
 import shlex
 import sys
 from pathlib import Path
 from typing import IO, Any
 
 from .api.builder import ScenarioBuilder
-from .engine.simulation import Simulation
-from .errors import InputError
-from .events import KNOWN_EVENTS, CaptureSink, Event
-from .model import MAX_UNTIL_MS
+from .events import KNOWN_EVENTS
 from .output.sinks import jsonl_line
-from .output.table import summary
-from .timeparse import clock, to_ms
+from .session import (
+    CommandError,
+    Session,
+    as_seconds,
+    call_data,
+    duration_ms,
+    key_values,
+    line_of,
+    show_lines,
+)
+from .timeparse import clock
 
 REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce")
 CALL_KEYS = ("account", "from", "to", "hangup", "at", "cxml")
@@ -52,87 +57,6 @@ HELP = {
     "help": "help [COMMAND]  this list, or one command",
     "quit": "quit  leave (also exit, or end of input)",
 }
-
-
-class CommandError(Exception):
-    """A refused command: one line, and the session goes on."""
-
-
-class Session:
-    """The scenario so far, the clock, and the live simulation replayed up to now."""
-
-    def __init__(self, builder: ScenarioBuilder | None = None) -> None:
-        self.builder = builder or ScenarioBuilder()
-        self.now = 0
-        self.sim, self.sink = self.replay()
-        self.shown: list[Event] = []
-
-    def replay(self) -> tuple[Simulation | None, CaptureSink]:
-        """A fresh simulation advanced to now (None while there are no calls)."""
-        data = copy.deepcopy(self.builder.data)
-        if not data.get("calls"):
-            return None, CaptureSink()
-        scenario = ScenarioBuilder.from_dict(data).build()
-        sink = CaptureSink()
-        sim = Simulation(scenario, sinks=[sink])
-        sim.advance(self.now)
-        return sim, sink
-
-    @property
-    def limit(self) -> int:
-        return (self.sim.until_ms if self.sim else None) or MAX_UNTIL_MS
-
-    def change(self, edit: Any) -> None:
-        """Apply ``edit(data)`` to the scenario and replay; undo it if the scenario refuses."""
-        before = copy.deepcopy(self.builder.data)
-        edit(self.builder.data)
-        try:
-            self.sim, self.sink = self.replay()
-        except InputError as err:
-            self.builder.data = before
-            raise CommandError(_one_line(err)) from None
-
-    def run_to(self, t_ms: int) -> None:
-        self.now = min(t_ms, self.limit)
-        if self.sim is not None:
-            self.sim.advance(self.now)
-
-    def step(self) -> bool:
-        """To the next instant with a timeline event; False if nothing is left to happen."""
-        count = len(self.sink.events)
-        while len(self.sink.events) == count:
-            if self.sim is None:
-                return False
-            t = self.sim.env.peek()
-            if t > self.limit or t == float("inf") or self.sim.stop_event.processed:
-                return False
-            self.run_to(int(t))
-        return True
-
-    def fresh(self) -> tuple[int | None, list[Event]]:
-        """Events not shown yet; and the seq from which a replay changed what was shown."""
-        events = self.sink.events
-        same = 0
-        while same < min(len(events), len(self.shown)) and events[same] == self.shown[same]:
-            same += 1
-        changed = same if same < len(self.shown) else None
-        self.shown = list(events)
-        return changed, events[same:]
-
-    def call_names(self) -> list[str]:
-        return [c["name"] for c in self.builder.data.get("calls", [])]
-
-    def save_data(self) -> dict[str, Any]:
-        if not self.builder.data.get("calls"):
-            raise CommandError("nothing to save yet: a scenario needs a call (`call NAME ROOM`)")
-        data = copy.deepcopy(self.builder.data)
-        if self.sim is not None and self.sim.stop_event.processed:
-            return data  # the clock stopped by itself: the file stops it the same way
-        until = data.get("until")
-        now = max(self.now, 1)  # `until` must be after 0: 1 ms shows everything at 0
-        if until is None or to_ms(until) > now:
-            data["until"] = now / 1000 if now % 1000 else now // 1000
-        return data
 
 
 class Shell(cmd.Cmd):
@@ -206,17 +130,17 @@ class Shell(cmd.Cmd):
         name, *pairs = words
         if name in self.session.call_names():
             raise CommandError(f"there is already a call named {name!r}")
-        spec: dict[str, Any] = {"name": name, "at": _secs(self.session.now)}
+        spec: dict[str, Any] = {"name": name, "at": as_seconds(self.session.now)}
         if "=" not in pairs[0]:
             spec["conference"] = pairs.pop(0)
-        for key, value in _pairs(pairs).items():
+        for key, value in key_values(pairs).items():
             if key in CALL_KEYS:
                 spec[key] = value
             elif key.startswith("dial."):
                 spec.setdefault("dial", {})[key[5:]] = value
             else:
                 spec.setdefault("attributes", {})[key] = value
-        if "at" in spec and _ms(spec["at"]) < self.session.now:
+        if "at" in spec and duration_ms(spec["at"]) < self.session.now:
             raise CommandError(
                 f"at={spec['at']} is in the past; the clock reads {clock(self.session.now)}"
             )
@@ -225,8 +149,8 @@ class Shell(cmd.Cmd):
 
     def do_hangup(self, arg: str) -> None:
         name = self.one_call(arg, "hangup")
-        now = _secs(self.session.now)
-        self.session.change(lambda d: _call(d, name).update(hangup=now))
+        now = as_seconds(self.session.now)
+        self.session.change(lambda d: call_data(d, name).update(hangup=now))
         self.report()
 
     def do_speech(self, arg: str) -> None:
@@ -234,9 +158,9 @@ class Shell(cmd.Cmd):
         if len(words) != 2:
             raise CommandError("usage: " + HELP["speech"])
         name = self.known(words[0])
-        end = self.session.now + _ms(words[1])
-        burst = [_secs(self.session.now), _secs(end)]
-        self.session.change(lambda d: _call(d, name).setdefault("speech", []).append(burst))
+        end = self.session.now + duration_ms(words[1])
+        burst = [as_seconds(self.session.now), as_seconds(end)]
+        self.session.change(lambda d: call_data(d, name).setdefault("speech", []).append(burst))
         self.report()
 
     def do_press(self, arg: str) -> None:
@@ -244,8 +168,8 @@ class Shell(cmd.Cmd):
         if len(words) != 2:
             raise CommandError("usage: " + HELP["press"])
         name = self.known(words[0])
-        press = {"at": _secs(self.session.now), "digits": words[1]}
-        self.session.change(lambda d: _call(d, name).setdefault("press", []).append(press))
+        press = {"at": as_seconds(self.session.now), "digits": words[1]}
+        self.session.change(lambda d: call_data(d, name).setdefault("press", []).append(press))
         self.report()
 
     def rest(self, verb: str, arg: str) -> None:
@@ -255,7 +179,7 @@ class Shell(cmd.Cmd):
         target, *pairs = words
         if verb not in ("end", "announce"):
             target = self.known(target)
-        action = {"at": _secs(self.session.now), verb: target, **_pairs(pairs)}
+        action = {"at": as_seconds(self.session.now), verb: target, **key_values(pairs)}
         self.session.change(lambda d: d.setdefault("actions", []).append(action))
         self.report()
 
@@ -287,7 +211,7 @@ class Shell(cmd.Cmd):
     def do_advance(self, arg: str) -> None:
         if not arg.strip():
             raise CommandError("usage: " + HELP["advance"])
-        self.session.run_to(self.session.now + _ms(arg.strip()))
+        self.session.run_to(self.session.now + duration_ms(arg.strip()))
         self.report()
 
     def do_step(self, arg: str) -> None:
@@ -383,80 +307,6 @@ class Shell(cmd.Cmd):
         if len(words) != 1:
             raise CommandError("usage: " + HELP[verb])
         return self.known(words[0])
-
-
-def line_of(e: Event) -> str:
-    where = " ".join(x for x in (e.conference, e.call) if x)
-    details = summary(e)
-    return f"{clock(e.t_ms):>8}  {e.event:<26} {where}" + (f"  {details}" if details else "")
-
-
-def show_lines(session: Session) -> list[str]:
-    """Conference states, participants with effective mute/hold/waiting, and who hears what."""
-    from .engine.hearing import hearing
-
-    sim = session.sim
-    out = [f"at {clock(session.now)}"]
-    if sim is None:
-        return [*out, "no calls yet: add one with `call NAME ROOM`"]
-    heard = hearing(sim)
-    inside: set[str] = set()
-    for (account, name), room in sorted(sim.rooms.items()):
-        since = f" since {clock(room.started_ms)}" if room.started_ms is not None else ""
-        acct = f", account {account}" if account != "default" else ""
-        out.append(f"conference {name!r}: {room.state}{since}{acct}")
-        width = max((len(n) for n in room.participants), default=0)
-        for call_name, p in room.participants.items():
-            inside.add(call_name)
-            flags = []
-            if p.muted:
-                flags.append("muted")
-            if p.held:
-                flags.append("held")
-            if p.waiting:
-                flags.append("waiting" + ("" if p.attrs.start_conference_on_enter else ", silent"))
-            if p.coaching:
-                flags.append(f"coaching {p.coach_of.name if p.coach_of else ''}".strip())
-            state = ", ".join(flags) or "in the mix"
-            out.append(f"  {call_name:<{width}}  {state:<24} hears: {heard[call_name].describe()}")
-    others = [h for n, h in heard.items() if n not in inside]
-    if others:
-        out.append("calls outside a conference:")
-        width = max(len(h.call) for h in others)
-        for h in others:
-            hears = f"  hears: {h.describe()}" if h.state == "outside" else ""
-            out.append(f"  {h.call:<{width}}  {h.state}{hears}")
-    return out
-
-
-def _one_line(err: InputError) -> str:
-    where = f"{err.where}: " if err.where else ""
-    return f"{where}{err.message}".replace("\n", " ")
-
-
-def _pairs(words: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for word in words:
-        key, sep, value = word.partition("=")
-        if not sep or not key:
-            raise CommandError(f"{word!r} is not key=value")
-        out[key] = {"true": True, "false": False}.get(value, value)
-    return out
-
-
-def _ms(text: str) -> int:
-    try:
-        return to_ms(text, what="time")
-    except InputError as err:
-        raise CommandError(err.message) from None
-
-
-def _secs(ms: int) -> int | float:
-    return ms // 1000 if ms % 1000 == 0 else ms / 1000
-
-
-def _call(data: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(c for c in data["calls"] if c["name"] == name)  # type: ignore[no-any-return]
 
 
 def main(path: str | None, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> int:

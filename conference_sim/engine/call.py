@@ -53,6 +53,7 @@ class Call:
         self.ended = False
         self.started = False
         self.now_playing: str | None = None
+        self.action_answer: Document | None = None  # the Dial action's answer, to run next
         self.process: simpy.Process | None = None
         self.log = sim.log.bind(call=spec.name, account=spec.account)
 
@@ -159,7 +160,7 @@ class Call:
             # L1: a duplicate label goes on with the next verb, with no action request.
             send_action = refused.code != 16025
             self.finish_dial(verb, "failed", refused.code, joined_ms=None, send_action=send_action)
-            return self.after_dial(verb) if send_action else (None, None)
+            return self.after_dial(verb)
         self.participant = p
         if verb.time_limit_ms is not None:
             self.clock.after(verb.time_limit_ms, lambda: self.time_limit(p))
@@ -171,12 +172,9 @@ class Call:
         return self.after_dial(verb)
 
     def after_dial(self, verb: Dial) -> tuple[Document | None, str | None]:
-        """S5: the Dial action's answer runs next if set, else the verb after <Dial>."""
-        if verb.action is None:
-            return None, None
-        return self.sim.documents.document(
-            verb.action, "action", self.log, verb.method
-        ), verb.action
+        """S5: the Dial action's answer runs next if one was requested, else the next verb."""
+        answer, self.action_answer = self.action_answer, None
+        return (answer, verb.action) if answer is not None else (None, None)
 
     # -- leaving ---------------------------------------------------------------------------------
     def time_limit(self, p: Participant) -> None:
@@ -202,15 +200,21 @@ class Call:
         joined_ms: int | None,
         send_action: bool = True,
     ) -> None:
+        """dial-end, and the request to the Dial action: its answer is what the call runs next
+        (kept for ``after_dial``); after a hang-up the platform still sends it."""
         stay = 0 if joined_ms is None else self.clock.now_ms - joined_ms
+        params = dial_params(self, status, error, stay)
         requests = []
         if verb.action is not None and send_action:
             requests.append(Request("action", verb.action, verb.method))
+            if self.hung_up:
+                self.sim.documents.notify(verb.action, "action", verb.method, params)
+            else:
+                self.action_answer = self.sim.documents.document(
+                    verb.action, "action", self.log, verb.method, params
+                )
         self.log.bind(conference=verb.room).info(
-            "dial-end",
-            kind="call",
-            params=dial_params(self, status, error, stay),
-            requests=requests,
+            "dial-end", kind="call", params=params, requests=requests
         )
 
     def end(self, reason: str) -> None:

@@ -198,32 +198,34 @@ class Conference:
         """S2: a participant in an init conference hears its wait audio (none for waitUrl='')."""
         if p.wait_url == "" or p.held:
             return
-        player = Player(self.sim, p.wait_url, p.wait_method, "waitUrl", p.log)
-        p.wait_player = player
-        requests = (Request("waitUrl", p.wait_url, p.wait_method),) if p.wait_url else ()
-        self.audio("wait-start", p, requests=requests, source=player.source)
-        player.start()
+        p.wait_player = self.play_to(p, p.wait_url, p.wait_method, "waitUrl", "wait-start")
 
     def stop_wait(self, p: Participant) -> None:
-        if p.wait_player is not None:
-            source = p.wait_player.source
-            p.wait_player.stop()
-            p.wait_player = None
-            self.audio("wait-stop", p, source=source)
+        self.silence(p, "wait_player", "wait-stop")
 
     def start_hold_audio(self, p: Participant, url: str | None, method: str) -> None:
-        player = Player(self.sim, url, method, "holdUrl", p.log)
-        p.hold_player = player
-        requests = (Request("holdUrl", url, method),) if url else ()
-        self.audio("hold-audio-start", p, requests=requests, source=player.source)
-        player.start()
+        p.hold_player = self.play_to(p, url, method, "holdUrl", "hold-audio-start")
 
     def stop_hold_audio(self, p: Participant) -> None:
-        if p.hold_player is not None:
-            source = p.hold_player.source
-            p.hold_player.stop()
-            p.hold_player = None
-            self.audio("hold-audio-stop", p, source=source)
+        self.silence(p, "hold_player", "hold-audio-stop")
+
+    def play_to(
+        self, p: Participant, url: str | None, method: str, purpose: str, event: str
+    ) -> Player:
+        """Start wait or hold audio (url None: the default music), announcing it first."""
+        player = Player(self.sim, url, method, purpose, p.log)
+        requests = (Request(purpose, url, method),) if url else ()
+        self.audio(event, p, requests=requests, source=player.source)
+        player.start()
+        return player
+
+    def silence(self, p: Participant, slot: str, event: str) -> None:
+        """Stop the wait or hold audio in ``slot`` (if any), and say so."""
+        player: Player | None = getattr(p, slot)
+        if player is not None:
+            player.stop()
+            setattr(p, slot, None)
+            self.audio(event, p, source=player.source)
 
     # -- mute, hold, speech ----------------------------------------------------------------------
     def set_muted(self, p: Participant, muted: bool) -> None:

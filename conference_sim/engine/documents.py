@@ -43,7 +43,18 @@ class DocumentServer:
         )
         return None
 
-    def document(self, url: str, purpose: str, log: Any, method: str = "POST") -> Document:
+    def document(
+        self,
+        url: str,
+        purpose: str,
+        log: Any,
+        method: str = "POST",
+        params: Mapping[str, str] | None = None,
+    ) -> Document:
         """A document to run next (an empty one when nothing is there)."""
-        doc = self.fetch(url, purpose, log, method)
+        doc = self.fetch(url, purpose, log, method, params)
         return doc if isinstance(doc, Document) else Document(verbs=(), source=url)
+
+    def notify(self, url: str, purpose: str, method: str, params: Mapping[str, str]) -> None:
+        """A request whose answer nobody will run (the Dial action after a hang-up)."""
+        self.transport.send(HttpRequest(purpose, url, method, params))

@@ -13,7 +13,10 @@ from typing import Any
 
 import structlog
 
-from ..events import Event, Sink
+from ..events import KNOWN_EVENTS, Event, Request, Sink
+
+KNOWN = frozenset(KNOWN_EVENTS)
+CALLBACK_PURPOSES = frozenset({"statusCallback", "recordingStatusCallback", "eventCallbackUrl"})
 
 
 class SimTimeStamper:
@@ -43,6 +46,26 @@ class Numberer:
         return event_dict
 
 
+class Deliver:
+    """Sends the event's callback requests (statusCallback, recordingStatusCallback,
+    eventCallbackUrl) through the run's transport, with the event's parameters. Document
+    requests (waitUrl, Redirect, action…) are fetched by the engine itself when it needs them."""
+
+    __slots__ = ("send",)
+
+    def __init__(self, send: Callable[[Request, dict[str, str]], Request]) -> None:
+        self.send = send
+
+    def __call__(self, _logger: Any, _name: str, ed: dict[str, Any]) -> dict[str, Any]:
+        requests = ed.get("requests")
+        if requests:
+            params = ed.get("params") or {}
+            ed["requests"] = [
+                self.send(r, params) if r.purpose in CALLBACK_PURPOSES else r for r in requests
+            ]
+        return ed
+
+
 class FanOut:
     """Last processor: builds the Event, gives it to each sink, and drops the log call."""
 
@@ -52,6 +75,8 @@ class FanOut:
         self.sinks = sinks
 
     def __call__(self, _logger: Any, _name: str, ed: dict[str, Any]) -> dict[str, Any]:
+        if ed["event"] not in KNOWN:
+            raise ValueError(f"the engine emitted an unknown event {ed['event']!r}")
         event = Event(
             seq=ed["seq"],
             t_ms=ed["t_ms"],
@@ -71,12 +96,20 @@ class FanOut:
 class EventLog:
     """Owns the processor chain and the sinks; ``logger`` is the root to bind from."""
 
-    def __init__(self, now: Callable[[], int], sinks: Iterable[Sink] = ()) -> None:
+    def __init__(
+        self,
+        now: Callable[[], int],
+        sinks: Iterable[Sink] = (),
+        send: Callable[[Request, dict[str, str]], Request] | None = None,
+    ) -> None:
         self.sinks: list[Sink] = list(sinks)
         self.numberer = Numberer()
+        chain: list[Any] = [SimTimeStamper(now), self.numberer]
+        if send is not None:
+            chain.append(Deliver(send))
         self.logger = structlog.wrap_logger(
             None,
-            processors=[SimTimeStamper(now), self.numberer, FanOut(self.sinks)],
+            processors=[*chain, FanOut(self.sinks)],
             wrapper_class=structlog.make_filtering_bound_logger(0),
             cache_logger_on_first_use=True,
         ).bind(conference=None, account=None, call=None)

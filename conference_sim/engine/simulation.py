@@ -17,7 +17,7 @@ from typing import Any
 import simpy
 
 from ..actions import Action
-from ..events import BufferSink, Event, Sink
+from ..events import BufferSink, Event, Request, Sink
 from ..model import MAX_UNTIL_MS, CallSpec, ConferenceAttrs, Scenario
 from ..states import State
 from . import rest
@@ -28,7 +28,7 @@ from .directory import Directory
 from .documents import DocumentServer
 from .eventlog import EventLog
 from .hearing import Hearing
-from .transport import ScenarioTransport, Transport
+from .transport import HttpRequest, ScenarioTransport, Transport
 
 
 def first_step(spec: CallSpec) -> int:
@@ -68,11 +68,11 @@ class Simulation:
         self.seed = scenario.seed if seed is None else seed
         self.clock = Clock()
         self.env = self.clock  # the simpy environment, by its usual name
-        self.eventlog = EventLog(lambda: self.clock.now, sinks)
+        self.transport = transport or ScenarioTransport(scenario.documents, scenario.media)
+        self.eventlog = EventLog(lambda: self.clock.now, sinks, self.deliver)
         self.log = self.eventlog.logger
         self.streaming = calls is not None
         self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)
-        self.transport = transport or ScenarioTransport(scenario.documents, scenario.media)
         self.documents = DocumentServer(self.transport, self.warn)
         self.counter = itertools.count()
         if calls is None:  # a file: every call known from the start (hearing lists them all)
@@ -248,6 +248,11 @@ class Simulation:
             room = Conference(self, account, name, sid, creator)
             self.directory.add_room(room)
         return room
+
+    def deliver(self, request: Request, params: dict[str, str]) -> Request:
+        """Send a callback through the transport; its answer changes nothing in the room."""
+        self.transport.send(HttpRequest(request.purpose, request.url, request.method, params))
+        return request
 
     def warn(self, log: Any, event: str, **params: Any) -> None:
         log.warning(event, kind="warning", params=params, requests=[])

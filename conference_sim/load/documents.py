@@ -10,17 +10,22 @@ from . import cxml
 from .schema import URL, At, describe, time
 
 
+def url_map(at: At, what: str) -> list[At]:
+    """The items of a ``URL: value`` mapping (``media:``, ``documents:``); None is empty."""
+    if at.value is None:
+        return []
+    if not isinstance(at.value, dict):
+        raise at.fail(f"must be a mapping of URL: {what}; got {describe(at.value)}")
+    return [at.child(url, f"[{url!r}]") for url in at.value]
+
+
 def media_map(at: At) -> dict[str, int]:
-    raw = at.value or {}
-    if not isinstance(raw, dict):
-        raise at.fail(f"must be a mapping of URL: seconds; got {describe(raw)}")
     out = {}
-    for url in raw:
-        item = at.child(url, f"[{url!r}]")
+    for item in url_map(at, "seconds"):
         ms = time("a media duration")(item)
         if ms <= 0:
             raise item.fail("a media duration must be more than 0 s")
-        out[str(url)] = ms
+        out[str(item.key)] = ms
     return out
 
 
@@ -41,12 +46,9 @@ def document(at: At, dialect: Any, source: str) -> Document:
 
 
 def document_map(at: At, dialect: Any) -> dict[str, Document]:
-    raw = at.value or {}
-    if not isinstance(raw, dict):
-        raise at.fail(f"must be a mapping of URL: cXML document; got {describe(raw)}")
     out = {}
-    for url in raw:
-        item = at.child(url, f"[{url!r}]")
+    for item in url_map(at, "cXML document"):
+        url = item.key
         if not isinstance(url, str) or not URL.match(url):
             raise item.fail(f"key {url!r} is not allowed; allowed: an absolute http(s) URL")
         out[url] = document(item, dialect, source=url)
