@@ -17,11 +17,12 @@ class Action:
     at_ms: int = 0
     line: int | None = None
     verb: ClassVar[str] = ""
+    target_field: ClassVar[str] = ""
 
     @property
     def target(self) -> str:
         """What the action names: a call (name or CallSid) or a conference name."""
-        raise NotImplementedError
+        return str(getattr(self, self.target_field))
 
 
 @frozen(kw_only=True)
@@ -29,10 +30,7 @@ class ParticipantAction(Action):
     """An operation on one participant, named by call name or CallSid."""
 
     call: str
-
-    @property
-    def target(self) -> str:
-        return self.call
+    target_field: ClassVar[str] = "call"
 
 
 @frozen(kw_only=True)
@@ -81,10 +79,7 @@ class RoomAction(Action):
 
     conference: str
     account: str = "default"
-
-    @property
-    def target(self) -> str:
-        return self.conference
+    target_field: ClassVar[str] = "conference"
 
 
 @frozen(kw_only=True)

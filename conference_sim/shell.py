@@ -183,30 +183,6 @@ class Shell(cmd.Cmd):
         self.session.change(lambda d: d.setdefault("actions", []).append(action))
         self.report()
 
-    def do_mute(self, arg: str) -> None:
-        self.rest("mute", arg)
-
-    def do_unmute(self, arg: str) -> None:
-        self.rest("unmute", arg)
-
-    def do_hold(self, arg: str) -> None:
-        self.rest("hold", arg)
-
-    def do_unhold(self, arg: str) -> None:
-        self.rest("unhold", arg)
-
-    def do_kick(self, arg: str) -> None:
-        self.rest("kick", arg)
-
-    def do_update(self, arg: str) -> None:
-        self.rest("update", arg)
-
-    def do_end(self, arg: str) -> None:
-        self.rest("end", arg)
-
-    def do_announce(self, arg: str) -> None:
-        self.rest("announce", arg)
-
     # -- the clock -------------------------------------------------------------------------------
     def do_advance(self, arg: str) -> None:
         if not arg.strip():
@@ -307,6 +283,10 @@ class Shell(cmd.Cmd):
         if len(words) != 1:
             raise CommandError("usage: " + HELP[verb])
         return self.known(words[0])
+
+
+for _verb in REST:  # do_mute, do_unmute, do_hold, …: each a REST action now
+    setattr(Shell, f"do_{_verb}", lambda self, arg, verb=_verb: self.rest(verb, arg))
 
 
 def main(path: str | None, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> int:

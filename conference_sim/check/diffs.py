@@ -138,24 +138,23 @@ def callbacks_failure(patterns: tuple[Pattern, ...], sent: list[Event]) -> Failu
         lines.append(("bad", f"#{first + 1} expected {patterns[first].label()}"))
         lines.append(("ctx", f"   actual   {show(sent[first]).strip()}"))
         lines += [("hint", f"   {d}") for d in patterns[first].differences(sent[first])]
-    elif first < len(patterns):
+    else:  # one list ran out: list what the other has from there
+        missing = first < len(patterns)
+        more = patterns if missing else sent
         headline = (
             f"callbacks: {len(patterns)} request(s) expected, only {len(sent)} sent; "
             f"missing from #{first + 1}"
-        )
-        lines += [
-            ("bad", f"#{i + 1} expected {patterns[i].label()}")
-            for i in range(first, min(len(patterns), first + 5))
-        ]
-    else:
-        headline = (
-            f"callbacks: {len(sent)} request(s) sent, {len(patterns)} expected; "
+            if missing
+            else f"callbacks: {len(sent)} request(s) sent, {len(patterns)} expected; "
             f"unexpected from #{first + 1}"
         )
-        lines += [
-            ("bad", f"#{i + 1} unexpected {show(sent[i]).strip()}")
-            for i in range(first, min(len(sent), first + 5))
-        ]
+        for i in range(first, min(len(more), first + 5)):
+            item = (
+                f"expected {patterns[i].label()}"
+                if missing
+                else f"unexpected {show(sent[i]).strip()}"
+            )
+            lines.append(("bad", f"#{i + 1} {item}"))
     for i in range(first + 1, min(len(sent), first + 3)):
         lines.append(("ctx", f"#{i + 1} then     {show(sent[i]).strip()}"))
     return Failure("callbacks", headline, tuple(lines))

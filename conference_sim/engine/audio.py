@@ -14,6 +14,7 @@ import simpy
 
 from ..model import Document, Pause, Play, Redirect, Say
 from .media import MAX_INSTANT_REDIRECTS, playing
+from .transport import HttpRequest
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -77,7 +78,7 @@ class Player:
             self.on_done(ok)
 
     def _play(self, url: str) -> Generator[simpy.Event, Any, bool]:
-        fetched = self.sim.documents.fetch(url, self.purpose, self.log, self.method)
+        fetched = self.sim.documents.fetch(HttpRequest(self.purpose, url, self.method), self.log)
         if fetched is None:
             return False
         if isinstance(fetched, int):  # a media file given directly
@@ -121,7 +122,9 @@ class Player:
                     )
                     return True
                 url = verb.url or url
-                nxt = self.sim.documents.fetch(url, self.purpose, self.log, self.method)
+                nxt = self.sim.documents.fetch(
+                    HttpRequest(self.purpose, url, self.method), self.log
+                )
                 if nxt is None:
                     return True
                 if isinstance(nxt, int):

@@ -19,6 +19,7 @@ from ..states import CallState
 from .media import MAX_INSTANT_REDIRECTS, playing
 from .params import dial_params
 from .participant import Participant, Refused
+from .transport import HttpRequest
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -133,7 +134,9 @@ class Call:
                 if target is None:  # the inline document again
                     verbs, i = doc.verbs, 0
                     continue
-                nxt = self.sim.documents.document(target, "Redirect", self.log, verb.method)
+                nxt = self.sim.documents.document(
+                    HttpRequest("Redirect", target, verb.method), self.log
+                )
                 doc, url, verbs, i = nxt, target, nxt.verbs, 0
             elif isinstance(verb, Dial):
                 nxt, nxt_url = yield from self.dial(verb)
@@ -207,12 +210,11 @@ class Call:
         requests = []
         if verb.action is not None and send_action:
             requests.append(Request("action", verb.action, verb.method))
+            request = HttpRequest("action", verb.action, verb.method, params)
             if self.hung_up:
-                self.sim.documents.notify(verb.action, "action", verb.method, params)
+                self.sim.documents.notify(request)
             else:
-                self.action_answer = self.sim.documents.document(
-                    verb.action, "action", self.log, verb.method, params
-                )
+                self.action_answer = self.sim.documents.document(request, self.log)
         self.log.bind(conference=verb.room).info(
             "dial-end", kind="call", params=params, requests=requests
         )

@@ -7,7 +7,6 @@ when something is missing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from ..model import Document
@@ -19,16 +18,9 @@ class DocumentServer:
         self.transport = transport
         self.warn = warn  # Simulation.warn
 
-    def fetch(
-        self,
-        url: str,
-        purpose: str,
-        log: Any,
-        method: str = "POST",
-        params: Mapping[str, str] | None = None,
-    ) -> Document | int | None:
-        """What the app serves at url: a document, a media file's length, or None (missing)."""
-        answer = self.transport.send(HttpRequest(purpose, url, method, params or {}))
+    def fetch(self, request: HttpRequest, log: Any) -> Document | int | None:
+        """What the app serves: a document, a media file's length, or None (missing)."""
+        answer = self.transport.send(request)
         if answer.kind == "document":
             return answer.document
         if answer.kind == "media":
@@ -36,25 +28,18 @@ class DocumentServer:
         self.warn(
             log,
             "document-missing",
-            url=url,
-            purpose=purpose,
+            url=request.url,
+            purpose=request.purpose,
             reason="the scenario's documents have nothing at this URL; the simulator "
             "answers an empty <Response/>",
         )
         return None
 
-    def document(
-        self,
-        url: str,
-        purpose: str,
-        log: Any,
-        method: str = "POST",
-        params: Mapping[str, str] | None = None,
-    ) -> Document:
+    def document(self, request: HttpRequest, log: Any) -> Document:
         """A document to run next (an empty one when nothing is there)."""
-        doc = self.fetch(url, purpose, log, method, params)
-        return doc if isinstance(doc, Document) else Document(verbs=(), source=url)
+        doc = self.fetch(request, log)
+        return doc if isinstance(doc, Document) else Document(verbs=(), source=request.url)
 
-    def notify(self, url: str, purpose: str, method: str, params: Mapping[str, str]) -> None:
+    def notify(self, request: HttpRequest) -> None:
         """A request whose answer nobody will run (the Dial action after a hang-up)."""
-        self.transport.send(HttpRequest(purpose, url, method, params))
+        self.transport.send(request)
