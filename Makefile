@@ -26,8 +26,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check conference_sim tests bench
-	$(BIN)/ruff format --check conference_sim tests bench
+	$(BIN)/ruff check conference_sim tests bench scenarios
+	$(BIN)/ruff format --check conference_sim tests bench scenarios
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Scenario": "model",
-    "Simulation": "engine.simulation",
+    "Simulation": "api.simulation",
     "Event": "events",
     "Request": "events",
     "Hearing": "engine.hearing",
@@ -53,6 +53,7 @@ __all__ = [*_EXPORTS, "__version__", "run_scenario"]
 if TYPE_CHECKING:
     from . import actions
     from .api.builder import ScenarioBuilder, run
+    from .api.simulation import Simulation
     from .check import explore, invariants
     from .check.checking import Outcome, check_scenario
     from .check.diffs import Failure
@@ -60,7 +61,6 @@ if TYPE_CHECKING:
     from .check.timeline import Timeline
     from .dialects import Dialect
     from .engine.hearing import Hearing
-    from .engine.simulation import Simulation
     from .errors import DocumentError, InputError, ScenarioError
     from .events import CaptureSink, Event, NullSink, Request
     from .model import Scenario

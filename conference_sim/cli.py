@@ -21,6 +21,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+APP_HELP = (
+    "your application: module:attribute (a WSGI or ASGI app, imported from the current "
+    "directory or the scenario's) or http://127.0.0.1:PORT; overrides the scenario's app:"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="conference-sim",
@@ -32,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run = sub.add_parser("run", help="print a scenario's timeline")
     run.add_argument("scenario", metavar="SCENARIO")
+    run.add_argument("--app", metavar="APP", help=APP_HELP)
     run.add_argument(
         "--format",
         choices=("table", "jsonl"),
@@ -63,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check = sub.add_parser("check", help="run scenarios and check their expect blocks")
     check.add_argument("scenarios", nargs="+", metavar="SCENARIO|DIR")
+    check.add_argument("--app", metavar="APP", help=APP_HELP)
     check.add_argument(
         "--golden",
         action="store_true",
@@ -88,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         "shell", help="step through a scenario interactively (or commands from stdin)"
     )
     shell.add_argument("scenario", nargs="?", metavar="SCENARIO", help="start from this file")
+    shell.add_argument("--app", metavar="APP", help=APP_HELP)
     explore = sub.add_parser(
         "explore", help="random scenarios checked by invariants; the smallest failure as a file"
     )
@@ -155,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "shell":
             from .shell import main as shell_main
 
-            return shell_main(args.scenario)
+            return shell_main(args.scenario, app=args.app)
     except InputError as err:
         sys.stderr.write(f"conference-sim: {err}\n")
         return 2
@@ -173,12 +182,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .app import connect
     from .engine.simulation import Simulation
     from .model import Scenario
     from .output.sinks import JsonlSink
     from .timeparse import clock
 
     scenario = Scenario.from_file(args.scenario)
+    transport = connect(scenario, args.app, where="--app")  # before any output
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     if fmt == "jsonl":
         sink = JsonlSink(sys.stdout)
@@ -193,6 +204,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         until_ms=args.until,
         shuffle_ties=args.shuffle_ties,
+        transport=transport,
     )
     if not args.hearing:
         sim.run()
@@ -253,6 +265,17 @@ def cmd_check(args: argparse.Namespace) -> int:
             loaded.append(Scenario.from_file(path))
         except InputError as err:
             errors.append(f"conference-sim: {err}\n")
+    if not errors and (args.app or any(s.app for s in loaded)):
+        from .app import connect
+
+        for s in loaded:  # an app that cannot be attached is bad input: run nothing
+            try:
+                transport = connect(s, args.app, where="--app")
+            except InputError as err:
+                errors.append(f"conference-sim: {err}\n")
+                break
+            if transport is not None:
+                transport.close()  # type: ignore[attr-defined]
     if errors:  # bad input: say so, run nothing
         sys.stderr.write("".join(errors))
         return 2
@@ -262,6 +285,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         "golden": args.golden or args.update,
         "update": args.update,
         "shuffle_ties": args.shuffle_ties,
+        "app": args.app,
     }
     if args.jobs > 1 and len(loaded) > 1:
         from concurrent.futures import ProcessPoolExecutor

@@ -23,7 +23,7 @@ KNOWN_EVENTS = (
     "wait-start", "wait-stop", "hold-audio-start", "hold-audio-stop", "beep",
     "announcement-start",
     "attribute-ignored", "callback-unsubscribed", "document-invalid", "document-missing",
-    "action-failed", "clock-stopped",
+    "action-failed", "clock-stopped", "request-failed", "callback-failed",
 )  # fmt: skip
 
 
@@ -34,9 +34,13 @@ class Request:
     purpose: str  # statusCallback, recordingStatusCallback, eventCallbackUrl, action, waitUrl, ...
     url: str
     method: str
+    status: int | None = None  # the HTTP status, when the request reached an app (SPEC 9)
 
-    def to_dict(self) -> dict[str, str]:
-        return {"purpose": self.purpose, "url": self.url, "method": self.method}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"purpose": self.purpose, "url": self.url, "method": self.method}
+        if self.status is not None:
+            out["status"] = self.status
+        return out
 
 
 @frozen(slots=True)

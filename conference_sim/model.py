@@ -17,6 +17,8 @@ from .dialects import DIALECTS, Dialect
 
 DEFAULT_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 MAX_UNTIL_MS = 4 * 3_600_000
+DEFAULT_APP_URL = "https://app.example"
+DEFAULT_AUTH_TOKEN = "c0ffee00c0ffee00c0ffee00c0ffee00"  # documented: tests sign with it
 
 BEEP = ("true", "false", "onEnter", "onExit")
 METHODS = ("GET", "POST")
@@ -165,8 +167,10 @@ class Press:
 
 @frozen
 class CallSpec:
+    """A caller. Its first document is ``document``, or what its voice ``url`` answers (SPEC 9)."""
+
     name: str
-    document: Document
+    document: Document | None
     at_ms: int = 0
     account: str = "default"
     from_: str = ""
@@ -175,6 +179,8 @@ class CallSpec:
     speech: tuple[Speech, ...] = ()
     presses: tuple[Press, ...] = ()
     line: int | None = None
+    url: str | None = None  # the voice URL: the first document comes from the app
+    method: str = "POST"
 
 
 @frozen
@@ -193,6 +199,9 @@ class Scenario:
     until_ms: int | None = None
     expect: Any = None  # check.expect.Expectations, parsed by the loader
     path: str | None = None
+    app: str | None = None  # SPEC 9: module:attribute or http://127.0.0.1:PORT
+    app_url: str = DEFAULT_APP_URL
+    auth_token: str = DEFAULT_AUTH_TOKEN
 
     @classmethod
     def from_file(cls, path: Any) -> Scenario:

@@ -22,8 +22,9 @@ class CommandError(Exception):
 class Session:
     """The scenario so far, the clock, and the live simulation replayed up to now."""
 
-    def __init__(self, builder: ScenarioBuilder | None = None) -> None:
+    def __init__(self, builder: ScenarioBuilder | None = None, app: str | None = None) -> None:
         self.builder = builder or ScenarioBuilder()
+        self.app = app
         self.now = 0
         self.sim, self.sink = self.replay()
         self.shown: list[Event] = []
@@ -35,7 +36,10 @@ class Session:
             return None, CaptureSink()
         scenario = ScenarioBuilder.from_dict(data).build()
         sink = CaptureSink()
-        sim = Simulation(scenario, sinks=[sink])
+        from .app import connect
+
+        transport = connect(scenario, self.app, where="--app")
+        sim = Simulation(scenario, sinks=[sink], transport=transport)
         sim.advance(self.now)
         return sim, sink
 

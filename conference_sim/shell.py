@@ -289,9 +289,14 @@ for _verb in REST:  # do_mute, do_unmute, do_hold, …: each a REST action now
     setattr(Shell, f"do_{_verb}", lambda self, arg, verb=_verb: self.rest(verb, arg))
 
 
-def main(path: str | None, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> int:
+def main(
+    path: str | None,
+    stdin: IO[str] = sys.stdin,
+    stdout: IO[str] = sys.stdout,
+    app: str | None = None,
+) -> int:
     builder = ScenarioBuilder.from_file(path) if path else None
-    session = Session(builder)
+    session = Session(builder, app)
     interactive = stdin.isatty()
     shell = Shell(session, stdin, stdout, echo=not interactive)
     if interactive:

@@ -95,10 +95,13 @@ class ScenarioBuilder:
         press: list[tuple[Time, str]] | None = None,
         from_: str | None = None,
         to: str | None = None,
+        url: str | None = None,
+        method: str | None = None,
         **attributes: Any,
     ) -> ScenarioBuilder:
         """A caller. ``conference`` (with cXML ``<Conference>`` attributes as keywords, e.g.
-        ``startConferenceOnEnter=False``) or a whole ``cxml`` document."""
+        ``startConferenceOnEnter=False``), a whole ``cxml`` document, or the voice ``url`` your
+        app answers (SPEC 9)."""
         call: dict[str, Any] = {"name": name}
         if at:
             call["at"] = at
@@ -113,6 +116,9 @@ class ScenarioBuilder:
             call["dial"] = dict(dial)
         if cxml is not None:
             call["cxml"] = cxml
+        for key, value in (("url", url), ("method", method)):
+            if value is not None:
+                call[key] = value
         if hangup is not None:
             call["hangup"] = hangup
         if speech:
@@ -201,8 +207,15 @@ def run(
     seed: int | None = None,
     until: Time | None = None,
     shuffle_ties: int | None = None,
+    app: Any = None,
+    app_url: str | None = None,
+    auth_token: str | None = None,
 ) -> Timeline:
-    """Run a scenario (object, builder, plain dict or file path) and return its timeline."""
+    """Run a scenario (object, builder, plain dict or file path) and return its timeline.
+
+    ``app`` attaches your application (SPEC 9): a WSGI/ASGI callable, ``"module:attribute"``,
+    or ``"http://127.0.0.1:PORT"``; it overrides the scenario's ``app:`` key."""
+    from ..app import connect
     from ..check.timeline import Timeline
     from ..engine.simulation import capture
     from ..load.scenario import load_data, load_file
@@ -217,7 +230,10 @@ def run(
     else:
         scenario = source
     until_ms = None if until is None else to_ms(until, what="until")
-    events = capture(scenario, seed=seed, until_ms=until_ms, shuffle_ties=shuffle_ties)
+    transport = connect(scenario, app, app_url=app_url, auth_token=auth_token)
+    events = capture(
+        scenario, seed=seed, until_ms=until_ms, shuffle_ties=shuffle_ties, transport=transport
+    )
     return Timeline(events, scenario)
 
 

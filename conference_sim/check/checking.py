@@ -30,7 +30,9 @@ def check_scenario(
     golden: bool = False,
     update: bool = False,
     shuffle_ties: int | None = None,
+    app: str | None = None,
 ) -> Outcome:
+    from ..app import connect
     from ..engine.simulation import capture
     from ..output.sinks import jsonl_line
     from .golden import compare, golden_path
@@ -38,7 +40,8 @@ def check_scenario(
     path = scenario.path or "<scenario>"
     if scenario.expect is None and not golden:
         return Outcome(path, scenario.name, "skip", note="no expect block")
-    events = capture(scenario, shuffle_ties=shuffle_ties)
+    transport = connect(scenario, app, where="--app")
+    events = capture(scenario, shuffle_ties=shuffle_ties, transport=transport)
     failures = list(scenario.expect.check(events)) if scenario.expect else []
     note = ""
     if golden:
@@ -65,8 +68,11 @@ def check_scenario(
     return Outcome(path, scenario.name, "fail" if failures else "pass", tuple(failures), note)
 
 
-def check_file(path: str, golden: bool, update: bool, shuffle_ties: int | None) -> Outcome:
+def check_file(
+    path: str, golden: bool, update: bool, shuffle_ties: int | None, app: str | None = None
+) -> Outcome:
     """For worker processes: load (already validated by the parent) and check."""
+    scenario = Scenario.from_file(Path(path))
     return check_scenario(
-        Scenario.from_file(Path(path)), golden=golden, update=update, shuffle_ties=shuffle_ties
+        scenario, golden=golden, update=update, shuffle_ties=shuffle_ties, app=app
     )

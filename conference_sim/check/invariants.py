@@ -59,7 +59,7 @@ def attrs_of(scenario: Scenario | None, call: str, room: str) -> ConferenceAttrs
     """The <Conference> attributes a call dialled this room with (first Dial found)."""
     if scenario is None:
         return ConferenceAttrs()
-    docs = [c.document for c in scenario.calls if c.name == call]
+    docs = [c.document for c in scenario.calls if c.name == call and c.document]
     docs += list(scenario.documents.values())
     for doc in docs:
         for verb in doc.verbs:

@@ -2,19 +2,21 @@
 
 A player is a simpy process that walks its document and keeps ``now_playing`` up to date so the
 engine can say, at any instant, what a participant hears. It plays once and then leaves silence;
-loop with ``<Redirect>`` or ``loop="0"``. The platform's default music loops forever.
+loop with ``<Redirect>`` (each loop fetches the URL again) or ``loop="0"``. The platform's
+default music loops forever. The first fetch happens when the player starts, so the event that
+announces the audio carries that request's answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from ..model import Document, Pause, Play, Redirect, Say
+from ..model import Pause, Play, Redirect, Say
 from .media import MAX_INSTANT_REDIRECTS, playing
-from .transport import HttpRequest
+from .transport import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -33,6 +35,7 @@ class Player:
         purpose: str,
         log: Any,
         on_done: Callable[[bool], None] | None = None,
+        params: Mapping[str, str] | None = None,
     ) -> None:
         self.sim = sim
         self.url = url  # None: the platform's default music
@@ -40,6 +43,7 @@ class Player:
         self.purpose = purpose  # waitUrl, holdUrl, announceUrl
         self.log = log
         self.on_done = on_done  # called with ok=True when it ran out, ok=False if it failed
+        self.params = params or {}
         self.now_playing: str | None = None
         self.process: simpy.Process | None = None
         self.done = False
@@ -48,13 +52,16 @@ class Player:
     def source(self) -> str:
         return DEFAULT_MUSIC if self.url is None else (self.url or "silence")
 
-    def start(self) -> None:
+    def start(self) -> int | None:
+        """Fetch the source and start playing; returns the HTTP status when an app answered."""
         if self.url is None:
             self.now_playing = DEFAULT_MUSIC
-            return
+            return None
         if self.url == "":
-            return
-        self.process = self.sim.clock.process(self.run(self.url))
+            return None
+        answer = self.fetch(self.url)
+        self.process = self.sim.clock.process(self.run(self.url, answer))
+        return answer.status
 
     def stop(self) -> None:
         self.now_playing = None
@@ -62,14 +69,18 @@ class Player:
             self.process.interrupt("stopped")
         self.process = None
 
-    def _allowed(self) -> frozenset[str]:
+    def fetch(self, url: str) -> HttpResponse:
+        request = HttpRequest(self.purpose, url, self.method, self.params)
+        return self.sim.documents.fetch(request, self.log)
+
+    def allowed(self) -> frozenset[str]:
         if self.purpose == "waitUrl" or self.purpose == "holdUrl":
             return self.sim.dialect.wait_verbs
         return frozenset({"Play", "Say", "Pause", "Redirect"})
 
-    def run(self, url: str) -> Generator[simpy.Event, Any, None]:
+    def run(self, url: str, answer: HttpResponse) -> Generator[simpy.Event, Any, None]:
         try:
-            ok = yield from self._play(url)
+            ok = yield from self.play(url, answer)
         except simpy.Interrupt:
             return
         self.now_playing = None
@@ -77,20 +88,41 @@ class Player:
         if self.on_done is not None:
             self.on_done(ok)
 
-    def _play(self, url: str) -> Generator[simpy.Event, Any, bool]:
-        fetched = self.sim.documents.fetch(HttpRequest(self.purpose, url, self.method), self.log)
-        if fetched is None:
-            return False
-        if isinstance(fetched, int):  # a media file given directly
-            self.now_playing = url
-            yield self.sim.clock.media_wait(fetched)
-            return True
-        doc: Document = fetched
-        allowed = self._allowed()
-        verbs, i, hops, last_t = doc.verbs, 0, 0, self.sim.clock.now
-        while i < len(verbs):
-            verb = verbs[i]
-            i += 1
+    def play(self, url: str, answer: HttpResponse) -> Generator[simpy.Event, Any, bool]:
+        """Play what ``url`` answered; False when there was nothing to play (missing/failed)."""
+        clock = self.sim.clock
+        hops, last_t, first = 0, clock.now, True
+        while True:
+            if answer.kind == "media":
+                self.now_playing = url
+                yield clock.media_wait(answer.media_ms or 0)
+                return True
+            if answer.document is None:
+                return not first  # a loop whose next fetch failed has played before
+            first = False
+            redirect = yield from self.play_document(url, answer.document.verbs)
+            if redirect is None:
+                return True
+            hops = hops + 1 if clock.now == last_t else 0
+            last_t = clock.now
+            if hops > MAX_INSTANT_REDIRECTS:
+                self.sim.warn(
+                    self.log,
+                    "document-invalid",
+                    url=url,
+                    purpose=self.purpose,
+                    reason="<Redirect> loops without playing anything; stopped",
+                )
+                return True
+            url = redirect.url or url
+            answer = self.fetch(url)
+
+    def play_document(
+        self, url: str, verbs: tuple[Any, ...]
+    ) -> Generator[simpy.Event, Any, Redirect | None]:
+        """Each verb in turn; returns the Redirect that ends it, if any."""
+        allowed = self.allowed()
+        for verb in verbs:
             name = type(verb).__name__
             if name not in allowed:
                 self.sim.warn(
@@ -102,7 +134,7 @@ class Player:
                     f"({self.sim.dialect.name} allows "
                     f"{', '.join(sorted(allowed))}); the rest is skipped",
                 )
-                return True
+                return None
             if isinstance(verb, Say | Play):
                 self.now_playing, ms = playing(verb, self.sim.scenario.media)
                 yield self.sim.clock.play_for(ms)  # loop="0": until stopped
@@ -110,26 +142,5 @@ class Player:
                 self.now_playing = None
                 yield self.sim.clock.media_wait(verb.length_ms)
             elif isinstance(verb, Redirect):
-                hops = hops + 1 if self.sim.clock.now == last_t else 0
-                last_t = self.sim.clock.now
-                if hops > MAX_INSTANT_REDIRECTS:
-                    self.sim.warn(
-                        self.log,
-                        "document-invalid",
-                        url=url,
-                        purpose=self.purpose,
-                        reason="<Redirect> loops without playing anything; stopped",
-                    )
-                    return True
-                url = verb.url or url
-                nxt = self.sim.documents.fetch(
-                    HttpRequest(self.purpose, url, self.method), self.log
-                )
-                if nxt is None:
-                    return True
-                if isinstance(nxt, int):
-                    self.now_playing = url
-                    yield self.sim.clock.media_wait(nxt)
-                    return True
-                verbs, i = nxt.verbs, 0
-        return True
+                return verb
+        return None

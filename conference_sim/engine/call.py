@@ -16,8 +16,9 @@ from attrs import frozen
 from ..events import Request
 from ..model import CallSpec, Dial, Document, Hangup, Pause, Play, Redirect, Say
 from ..states import CallState
+from .documents import runnable
 from .media import MAX_INSTANT_REDIRECTS, playing
-from .params import dial_params
+from .params import dial_params, voice_params
 from .participant import Participant, Refused
 from .transport import HttpRequest
 
@@ -30,6 +31,9 @@ class DialOver:
     """Interrupt cause: the call's stay in the conference is over; its Dial has ended."""
 
     why: str
+
+
+FAILED = Document(verbs=(), source="<the Dial action failed>")
 
 
 @frozen
@@ -66,14 +70,28 @@ class Call:
 
     # -- scenario steps --------------------------------------------------------------------------
     def arrive(self) -> None:
+        """call-start; a call with a voice URL asks the app for its first document (SPEC 9)."""
         self.started = True
         self.sim.directory.call_started()
+        document, requests = self.spec.document, []
+        if self.spec.url is not None:
+            request = HttpRequest(
+                "voice", self.spec.url, self.spec.method, voice_params(self, "ringing")
+            )
+            answer = self.sim.transport.send(request)
+            requests.append(Request("voice", request.url, request.method, answer.status))
         self.log.info(
             "call-start",
             kind="call",
             params={"CallSid": self.sid, "From": self.spec.from_, "To": self.spec.to},
+            requests=requests,
         )
-        self.process = self.clock.process(self.run())
+        if self.spec.url is not None:
+            document = runnable(request, self.sim.documents.report(request, answer, self.log))
+        if document is None:  # the app failed: the platform ends the call
+            self.end("application-error")
+            return
+        self.process = self.clock.process(self.run(document))
 
     def hangup(self) -> None:
         """The caller hangs up: leave (and maybe end) the conference, dial-end, call-end."""
@@ -97,9 +115,9 @@ class Call:
             p.room.remove(p, "hangup-on-star")
 
     # -- the story ---------------------------------------------------------------------------------
-    def run(self) -> Generator[simpy.Event, Any, None]:
+    def run(self, document: Document) -> Generator[simpy.Event, Any, None]:
         try:
-            reason = yield from self.run_document(self.spec.document, None)
+            reason = yield from self.run_document(document, self.spec.url)
         except simpy.Interrupt as stop:
             if isinstance(stop.cause, HungUp):
                 return
@@ -134,12 +152,15 @@ class Call:
                 if target is None:  # the inline document again
                     verbs, i = doc.verbs, 0
                     continue
-                nxt = self.sim.documents.document(
-                    HttpRequest("Redirect", target, verb.method), self.log
-                )
+                request = HttpRequest("Redirect", target, verb.method, voice_params(self))
+                nxt = self.sim.documents.document(request, self.log)
+                if nxt is None:
+                    return "application-error"
                 doc, url, verbs, i = nxt, target, nxt.verbs, 0
             elif isinstance(verb, Dial):
                 nxt, nxt_url = yield from self.dial(verb)
+                if nxt is FAILED:
+                    return "application-error"  # the Dial action failed: the call hangs up
                 if nxt is not None:
                     doc, url, verbs, i = nxt, nxt_url, nxt.verbs, 0
         return "document-end"
@@ -175,7 +196,8 @@ class Call:
         return self.after_dial(verb)
 
     def after_dial(self, verb: Dial) -> tuple[Document | None, str | None]:
-        """S5: the Dial action's answer runs next if one was requested, else the next verb."""
+        """S5: the Dial action's answer runs next if one was requested, else the next verb
+        (FAILED: the action request failed)."""
         answer, self.action_answer = self.action_answer, None
         return (answer, verb.action) if answer is not None else (None, None)
 
@@ -209,15 +231,15 @@ class Call:
         params = dial_params(self, status, error, stay)
         requests = []
         if verb.action is not None and send_action:
-            requests.append(Request("action", verb.action, verb.method))
             request = HttpRequest("action", verb.action, verb.method, params)
-            if self.hung_up:
-                self.sim.documents.notify(request)
-            else:
-                self.action_answer = self.sim.documents.document(request, self.log)
+            answer = self.sim.transport.send(request)
+            requests.append(Request("action", verb.action, verb.method, answer.status))
         self.log.bind(conference=verb.room).info(
             "dial-end", kind="call", params=params, requests=requests
         )
+        if requests and not self.hung_up:  # after a hang-up nobody runs the answer
+            document = runnable(request, self.sim.documents.report(request, answer, self.log))
+            self.action_answer = FAILED if document is None else document
 
     def end(self, reason: str) -> None:
         if self.ended:

@@ -212,11 +212,11 @@ class Conference:
     def play_to(
         self, p: Participant, url: str | None, method: str, purpose: str, event: str
     ) -> Player:
-        """Start wait or hold audio (url None: the default music), announcing it first."""
-        player = Player(self.sim, url, method, purpose, p.log)
-        requests = (Request(purpose, url, method),) if url else ()
+        """Start wait or hold audio (url None: the default music); the event carries the request."""
+        player = Player(self.sim, url, method, purpose, p.log, params=cb.voice_params(p.call))
+        status = player.start()
+        requests = (Request(purpose, url, method, status),) if url else ()
         self.audio(event, p, requests=requests, source=player.source)
-        player.start()
         return player
 
     def silence(self, p: Participant, slot: str, event: str) -> None:

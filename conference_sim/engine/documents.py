@@ -1,8 +1,9 @@
 """The document server: what a call or a player gets when it fetches a URL.
 
 Every fetch goes through the run's transport (:mod:`.transport`); this module turns the answer
-into what the engine runs (a document, a media length, or nothing) and says so on the timeline
-when something is missing.
+into what the engine runs and says on the timeline what went wrong: ``document-missing`` (no
+such document in the scenario), ``request-failed`` (the app could not be reached, answered an
+error, or answered something that is not cXML: SPEC 9's 11205, 11200, 12100).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Document
-from .transport import HttpRequest, Transport
+from .transport import DOCUMENT_PURPOSES, HttpRequest, HttpResponse, Transport
 
 
 class DocumentServer:
@@ -18,28 +19,50 @@ class DocumentServer:
         self.transport = transport
         self.warn = warn  # Simulation.warn
 
-    def fetch(self, request: HttpRequest, log: Any) -> Document | int | None:
-        """What the app serves: a document, a media file's length, or None (missing)."""
-        answer = self.transport.send(request)
-        if answer.kind == "document":
-            return answer.document
-        if answer.kind == "media":
-            return answer.media_ms
-        self.warn(
-            log,
-            "document-missing",
-            url=request.url,
-            purpose=request.purpose,
-            reason="the scenario's documents have nothing at this URL; the simulator "
-            "answers an empty <Response/>",
-        )
-        return None
+    def fetch(self, request: HttpRequest, log: Any) -> HttpResponse:
+        """The answer, after saying on the timeline when there is nothing usable in it."""
+        return self.report(request, self.transport.send(request), log)
 
-    def document(self, request: HttpRequest, log: Any) -> Document:
-        """A document to run next (an empty one when nothing is there)."""
-        doc = self.fetch(request, log)
-        return doc if isinstance(doc, Document) else Document(verbs=(), source=request.url)
+    def report(self, request: HttpRequest, answer: HttpResponse, log: Any) -> HttpResponse:
+        """Say on the timeline what is wrong with an answer (nothing when it is usable)."""
+        if answer.kind == "missing":
+            self.warn(
+                log,
+                "document-missing",
+                url=request.url,
+                purpose=request.purpose,
+                reason="the scenario's documents have nothing at this URL; the simulator "
+                "answers an empty <Response/>",
+            )
+        elif answer.kind == "failed":
+            failed(self.warn, log, request, answer)
+        return answer
 
-    def notify(self, request: HttpRequest) -> None:
+    def document(self, request: HttpRequest, log: Any) -> Document | None:
+        """A document to run next: empty when nothing is there, None when the request failed."""
+        return runnable(request, self.fetch(request, log))
+
+    def notify(self, request: HttpRequest) -> HttpResponse:
         """A request whose answer nobody will run (the Dial action after a hang-up)."""
-        self.transport.send(request)
+        return self.transport.send(request)
+
+
+def runnable(request: HttpRequest, answer: HttpResponse) -> Document | None:
+    """What a call runs from an answer: None when the request failed, empty when missing."""
+    if answer.kind == "failed":
+        return None
+    return answer.document or Document(verbs=(), source=request.url)
+
+
+def failed(warn: Any, log: Any, request: HttpRequest, answer: HttpResponse) -> None:
+    """``request-failed`` (or ``callback-failed`` for a callback), with the platform's code."""
+    is_callback = request.purpose not in DOCUMENT_PURPOSES
+    params: dict[str, Any] = {
+        "ErrorCode": str(answer.error_code),
+        "url": request.url,
+        "purpose": request.purpose,
+    }
+    if answer.status is not None:
+        params["status"] = answer.status
+    params["reason"] = answer.detail
+    warn(log, "callback-failed" if is_callback else "request-failed", **params)

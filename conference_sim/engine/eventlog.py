@@ -14,9 +14,9 @@ from typing import Any
 import structlog
 
 from ..events import KNOWN_EVENTS, Event, Request, Sink
+from .transport import CALLBACK_PURPOSES
 
 KNOWN = frozenset(KNOWN_EVENTS)
-CALLBACK_PURPOSES = frozenset({"statusCallback", "recordingStatusCallback", "eventCallbackUrl"})
 
 
 class SimTimeStamper:
@@ -53,15 +53,14 @@ class Deliver:
 
     __slots__ = ("send",)
 
-    def __init__(self, send: Callable[[Request, dict[str, str]], Request]) -> None:
+    def __init__(self, send: Callable[[Request, dict[str, Any]], Request]) -> None:
         self.send = send
 
     def __call__(self, _logger: Any, _name: str, ed: dict[str, Any]) -> dict[str, Any]:
         requests = ed.get("requests")
         if requests:
-            params = ed.get("params") or {}
             ed["requests"] = [
-                self.send(r, params) if r.purpose in CALLBACK_PURPOSES else r for r in requests
+                self.send(r, ed) if r.purpose in CALLBACK_PURPOSES else r for r in requests
             ]
         return ed
 
@@ -69,10 +68,11 @@ class Deliver:
 class FanOut:
     """Last processor: builds the Event, gives it to each sink, and drops the log call."""
 
-    __slots__ = ("sinks",)
+    __slots__ = ("after", "sinks")
 
-    def __init__(self, sinks: list[Sink]) -> None:
+    def __init__(self, sinks: list[Sink], after: Callable[[], None] | None) -> None:
         self.sinks = sinks
+        self.after = after  # runs once the event is out: what it caused comes after it
 
     def __call__(self, _logger: Any, _name: str, ed: dict[str, Any]) -> dict[str, Any]:
         if ed["event"] not in KNOWN:
@@ -90,6 +90,8 @@ class FanOut:
         )
         for sink in self.sinks:
             sink.emit(event)
+        if self.after is not None:
+            self.after()
         raise structlog.DropEvent
 
 
@@ -100,7 +102,8 @@ class EventLog:
         self,
         now: Callable[[], int],
         sinks: Iterable[Sink] = (),
-        send: Callable[[Request, dict[str, str]], Request] | None = None,
+        send: Callable[[Request, dict[str, Any]], Request] | None = None,
+        after: Callable[[], None] | None = None,
     ) -> None:
         self.sinks: list[Sink] = list(sinks)
         self.numberer = Numberer()
@@ -109,7 +112,7 @@ class EventLog:
             chain.append(Deliver(send))
         self.logger = structlog.wrap_logger(
             None,
-            processors=[*chain, FanOut(self.sinks)],
+            processors=[*chain, FanOut(self.sinks, after)],
             wrapper_class=structlog.make_filtering_bound_logger(0),
             cache_logger_on_first_use=True,
         ).bind(conference=None, account=None, call=None)

@@ -90,3 +90,18 @@ def dial_params(
     if call.sim.dialect.dial_call_duration:
         params["DialCallDuration"] = str(whole_seconds(in_conference_ms))
     return params
+
+
+def voice_params(call: Call, status: str = "in-progress") -> dict[str, str]:
+    """The standard parameters of a request about one call (voice URL, Redirect, wait, hold)."""
+    return {
+        "CallSid": call.sid,
+        "AccountSid": call.account_sid,
+        "From": call.spec.from_,
+        "To": call.spec.to,
+        "Caller": call.spec.from_,
+        "Called": call.spec.to,
+        "CallStatus": status,
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }

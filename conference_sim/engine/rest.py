@@ -23,6 +23,7 @@ from ..actions import (
     Update,
 )
 from ..events import Request
+from . import params as cb
 from .audio import Player
 
 if TYPE_CHECKING:
@@ -100,6 +101,10 @@ def announce(room: Conference, url: str, method: str, target: Participant | None
     if holder.announcement is not None:
         holder.announcement.stop()
     log = target.log if target is not None else room.log
+    params = cb.conference_params(room, "announcement", room.clock.now_ms)
+    del params["StatusCallbackEvent"]
+    if target is not None:
+        params["CallSid"] = target.call.sid
     player = Player(
         room.sim,
         url,
@@ -107,6 +112,7 @@ def announce(room: Conference, url: str, method: str, target: Participant | None
         "announceUrl",
         log,
         on_done=lambda ok: announcement_done(room, player, url, target, ok),
+        params=params,
     )
     holder.announcement = player
     heard_by = (
@@ -114,14 +120,14 @@ def announce(room: Conference, url: str, method: str, target: Participant | None
         if target is not None
         else [q.call.name for q in room.participants.values() if not q.held]
     )
+    status = player.start()
     room.audio(
         "announcement-start",
         target,
-        requests=(Request("announceUrl", url, method),),
+        requests=(Request("announceUrl", url, method, status),),
         url=url,
         heard_by=heard_by,
     )
-    player.start()
 
 
 def announcement_done(

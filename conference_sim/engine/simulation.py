@@ -25,7 +25,7 @@ from .call import Call
 from .clock import STEP, STOP, Clock
 from .conference import Conference
 from .directory import Directory
-from .documents import DocumentServer
+from .documents import DocumentServer, failed
 from .eventlog import EventLog
 from .hearing import Hearing
 from .transport import HttpRequest, ScenarioTransport, Transport
@@ -69,7 +69,8 @@ class Simulation:
         self.clock = Clock()
         self.env = self.clock  # the simpy environment, by its usual name
         self.transport = transport or ScenarioTransport(scenario.documents, scenario.media)
-        self.eventlog = EventLog(lambda: self.clock.now, sinks, self.deliver)
+        self.pending: list[Callable[[], None]] = []  # consequences of the event being written
+        self.eventlog = EventLog(lambda: self.clock.now, sinks, self.deliver, self.after_event)
         self.log = self.eventlog.logger
         self.streaming = calls is not None
         self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)
@@ -173,6 +174,9 @@ class Simulation:
         if not self.closed:
             self.closed = True
             self.eventlog.close()
+            close = getattr(self.transport, "close", None)
+            if close is not None:
+                close()
         return self
 
     def stream(self) -> Iterator[Event]:
@@ -249,10 +253,26 @@ class Simulation:
             self.directory.add_room(room)
         return room
 
-    def deliver(self, request: Request, params: dict[str, str]) -> Request:
-        """Send a callback through the transport; its answer changes nothing in the room."""
-        self.transport.send(HttpRequest(request.purpose, request.url, request.method, params))
-        return request
+    def deliver(self, request: Request, event: dict[str, Any]) -> Request:
+        """Send a callback through the transport, with the event's parameters; its answer changes
+        nothing in the room, but a failure is told (``callback-failed``) right after the event."""
+        sent = HttpRequest(request.purpose, request.url, request.method, event.get("params") or {})
+        answer = self.transport.send(sent)
+        if answer.kind == "failed":
+            log = self.log.bind(
+                conference=event.get("conference"),
+                account=event.get("account"),
+                call=event.get("call"),
+            )
+            self.pending.append(lambda: failed(self.warn, log, sent, answer))
+        if answer.status is None:
+            return request
+        return Request(request.purpose, request.url, request.method, answer.status)
+
+    def after_event(self) -> None:
+        """Run what the event just written set off (in order; each may emit events itself)."""
+        while self.pending:
+            self.pending.pop(0)()
 
     def warn(self, log: Any, event: str, **params: Any) -> None:
         log.warning(event, kind="warning", params=params, requests=[])

@@ -18,6 +18,7 @@ from ..model import Document
 from .media import is_media_url
 
 DOCUMENT_PURPOSES = frozenset({"voice", "Redirect", "action", "waitUrl", "holdUrl", "announceUrl"})
+CALLBACK_PURPOSES = frozenset({"statusCallback", "recordingStatusCallback", "eventCallbackUrl"})
 MEDIA_PURPOSES = frozenset({"waitUrl", "holdUrl", "announceUrl"})
 
 
@@ -34,8 +35,9 @@ class HttpRequest:
 @frozen
 class HttpResponse:
     """What came back. ``kind``: ``document``, ``media`` (a length in ms), ``missing`` (nothing
-    at that URL), ``failed`` (the platform's error ``error_code``), or ``ok`` (a callback).
-    ``status`` is the HTTP status when a real app answered, else None."""
+    at that URL), ``failed`` (the platform's error ``error_code``: 11205 no connection or time-out,
+    11200 an HTTP error status, 12100 not a valid document; ``detail`` says more), or ``ok`` (a
+    callback answered). ``status`` is the HTTP status when a real app answered, else None."""
 
     kind: str
     document: Document | None = None

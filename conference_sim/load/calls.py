@@ -12,7 +12,7 @@ from ..errors import DocumentError, ScenarioError
 from ..model import CallSpec, Dial, Document, Press, Speech
 from . import cxml
 from .documents import document
-from .schema import CALLSID_LIKE, At, describe, mapping, no_such_call, string, time
+from .schema import CALLSID_LIKE, METHOD, At, describe, mapping, no_such_call, string, time, url
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 DIGITS = re.compile(r"^[0-9*#w]+$")
@@ -29,6 +29,8 @@ CALL_KEYS = (
     "speech",
     "cxml",
     "press",
+    "url",
+    "method",
 )
 SPEECH_SHAPE = "a list of [start, end] pairs of scenario times, e.g. [[40, 55], ['1m10s', 75]]"
 
@@ -59,11 +61,22 @@ def call(at: At, i: int, dialect: Dialect) -> CallSpec:
     name = string(NAME, "letters, digits, '_', '.', '-'")(at.child("name"))
     arrival = at.get("at", time("at"), 0)
     phone = {key: at.get(key, phone_number, None) for key in ("from", "to")}
-    if ("conference" in c) == ("cxml" in c):
+    given = [k for k in ("conference", "cxml", "url") if k in c]
+    if len(given) != 1:
         raise at.fail(
-            "a call needs exactly one of 'conference' (a room name) or 'cxml' (a whole document)"
+            "a call needs exactly one of 'conference' (a room name), 'cxml' (a whole document) "
+            "or 'url' (its voice URL, answered by the app)"
         )
-    if "cxml" in c:
+    if "method" in c and "url" not in c:
+        raise at.child("method").fail("'method' goes with 'url' (the voice URL's method)")
+    doc: Document | None = None
+    if "url" in c:
+        for key in ("attributes", "dial"):
+            if key in c:
+                raise at.child(key).fail(
+                    f"'{key}' goes with 'conference'; with 'url' the app's document says it"
+                )
+    elif "cxml" in c:
         for key in ("attributes", "dial"):
             if key in c:
                 raise at.child(key).fail(
@@ -88,6 +101,8 @@ def call(at: At, i: int, dialect: Dialect) -> CallSpec:
         speech=at.get("speech", speech, ()),
         presses=at.get("press", presses, ()),
         line=at.line,
+        url=at.get("url", url(), None),
+        method=at.get("method", METHOD, "POST"),
     )
 
 
@@ -194,7 +209,7 @@ def check_coaches(
     dials: list[tuple[str, int | None, Dial]] = [
         (f"calls[{i}]", c.line, v)
         for i, c in enumerate(specs)
-        for v in c.document.verbs
+        for v in (c.document.verbs if c.document else ())
         if isinstance(v, Dial)
     ]
     dials += [
@@ -212,3 +227,21 @@ def check_coaches(
                 line=line,
                 where=f"{where}: coach",
             )
+
+
+def check_voice_urls(
+    at: At, specs: tuple[CallSpec, ...], documents: dict[str, Document], app_url: str
+) -> None:
+    """A voice URL is answered by the app (under ``app_url``) or by ``documents:``."""
+    for item, spec in zip(at.items(), specs, strict=True):
+        if spec.url is None or spec.url in documents or under(spec.url, app_url):
+            continue
+        raise item.child("url").fail(
+            f"{spec.url!r} is neither under app_url ({app_url}) nor in documents; allowed: a "
+            "URL of the app, or one the scenario's documents answer"
+        )
+
+
+def under(url: str, base: str) -> bool:
+    """Whether ``url`` is ``base`` or a path below it."""
+    return url == base or url.startswith(base.rstrip("/") + "/") or url.startswith(base + "?")

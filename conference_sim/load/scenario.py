@@ -13,12 +13,12 @@ from typing import Any
 
 from ..dialects import DIALECTS
 from ..errors import InputError, ScenarioError
-from ..model import DEFAULT_START, Scenario
+from ..model import DEFAULT_APP_URL, DEFAULT_AUTH_TOKEN, DEFAULT_START, Scenario
 from .actions import actions
-from .calls import calls, check_coaches
+from .calls import calls, check_coaches, check_voice_urls
 from .documents import document_map, media_map
 from .expect_block import expectations
-from .schema import At, choice, describe, mapping, time, whole
+from .schema import At, choice, describe, mapping, string, time, url, whole
 from .yamlsource import load_yaml
 
 TOP_KEYS = (
@@ -32,6 +32,9 @@ TOP_KEYS = (
     "documents",
     "media",
     "expect",
+    "app",
+    "app_url",
+    "auth_token",
 )
 
 
@@ -83,7 +86,9 @@ def scenario(root: At) -> Scenario:
         raise ScenarioError(
             "a scenario needs a 'calls' list", path=root.path, line=getattr(top, "line", None)
         )
+    app_url = root.get("app_url", url(), DEFAULT_APP_URL).rstrip("/")
     call_specs = calls(root.child("calls"), dialect)
+    check_voice_urls(root.child("calls"), call_specs, documents, app_url)
     names = {c.name for c in call_specs}
     check_coaches(call_specs, documents, names, root.path)
     action_specs = root.get("actions", lambda at: actions(at, names), ())
@@ -101,7 +106,22 @@ def scenario(root: At) -> Scenario:
         until_ms=until,
         expect=expect,
         path=root.path,
+        app=root.get("app", app_target, None),
+        app_url=app_url,
+        auth_token=root.get("auth_token", string(), DEFAULT_AUTH_TOKEN),
     )
+
+
+def app_target(at: At) -> str:
+    """``module:attribute`` (a WSGI or ASGI app, imported when the run starts) or an
+    ``http://127.0.0.1:PORT`` server."""
+    text = string()(at)
+    if ":" not in text or text.startswith(("https://",)):
+        raise at.fail(
+            f"{text!r} is not allowed; allowed: module:attribute naming a WSGI or ASGI app "
+            "(e.g. support_desk.web:app), or http://127.0.0.1:PORT"
+        )
+    return text
 
 
 def name_text(at: At) -> str:
