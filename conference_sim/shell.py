@@ -35,11 +35,12 @@ from .session import (
 from .timeparse import clock
 
 REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce")
-CALL_KEYS = ("account", "from", "to", "hangup", "at", "cxml")
+CALL_KEYS = ("account", "from", "to", "hangup", "at", "cxml", "url", "method")
 HELP = {
     "call": "call NAME ROOM [key=value …]  a caller dials ROOM now; keys are <Conference> "
     "attributes (startConferenceOnEnter=false, beep=onExit, …), dial.X (dial.timeLimit=60), "
-    "or account, from, to, hangup (a scenario time); or call NAME cxml='<Response>…' ",
+    "or account, from, to, hangup (a scenario time); or call NAME cxml='<Response>…'; or "
+    "call NAME url=URL (your app answers it: shell --app)",
     "hangup": "hangup NAME  the caller hangs up now",
     "speech": "speech NAME DURATION  the caller talks from now for DURATION (e.g. 10s)",
     "press": "press NAME DIGITS  the caller presses keys now (e.g. *)",

@@ -288,3 +288,14 @@ def test_SPEC9_bad_app_keys_are_load_errors_with_the_line(tmp_path, capsys, text
     assert main(["validate", path]) == 2
     err = capsys.readouterr().err
     assert f"s.yaml:{line}:" in err and message in err
+
+
+def test_SPEC9_the_shell_drives_the_app_with_call_url(capsys):
+    import io
+
+    from conference_sim.shell import main as shell_main
+
+    app = flask_app()
+    commands = "call alice url=https://app.example/voice\ncall bob url=https://app.example/voice\nshow\n"
+    assert shell_main(None, io.StringIO(commands), io.StringIO(), app=app) == 0
+    assert [url.removeprefix(BASE) for _m, url, *_ in seen(app)][:2] == ["/voice", "/events"]
