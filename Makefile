@@ -24,6 +24,7 @@ explore: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/app_overhead.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check conference_sim tests bench scenarios
