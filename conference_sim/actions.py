@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from attrs import frozen
+from attrs import field, frozen
+
+from .model import ConferenceAttrs, Document
 
 
 @frozen(kw_only=True)
@@ -62,8 +64,14 @@ class Kick(ParticipantAction):
 
 @frozen(kw_only=True)
 class Update(ParticipantAction):
-    """A participant update; ``None`` leaves a field as it is."""
+    """A participant update (every field of SPEC 10); ``None`` leaves a field as it is."""
 
+    muted: bool | None = None
+    hold: bool | None = None
+    hold_url: str | None = None
+    hold_method: str | None = None
+    announce_url: str | None = None
+    announce_method: str | None = None
     beep_on_exit: bool | None = None
     end_conference_on_exit: bool | None = None
     coaching: bool | None = None
@@ -95,8 +103,47 @@ class Announce(RoomAction):
     verb: ClassVar[str] = "announce"
 
 
+@frozen(kw_only=True)
+class AddParticipant(RoomAction):
+    """Participant create: dial ``to`` and put whoever answers into the conference.
+
+    ``attrs`` are the new participant's <Conference> attributes (label, beep, muted, coach…, and
+    the room's callbacks if it creates the room); ``status_callback`` gets the call's progress
+    (``initiated ringing answered completed``; default ``completed``). ``name`` is the call's
+    name on the timeline."""
+
+    to: str
+    from_: str
+    attrs: ConferenceAttrs = field(factory=ConferenceAttrs)
+    name: str = ""
+    timeout_ms: int = 30_000
+    status_callback: str | None = None
+    status_callback_event: tuple[str, ...] = ("completed",)
+    status_callback_method: str = "POST"
+    call_sid: str = ""  # given by the REST API (it answers with it); else derived from name
+    verb: ClassVar[str] = "add"
+
+
+@frozen(kw_only=True)
+class RedirectCall(ParticipantAction):
+    """Call update with ``Url``/``Twiml``: the call leaves its conference (no Dial action) and
+    runs that document; ``document`` is set for Twiml, else it is fetched from ``url``."""
+
+    url: str | None = None
+    method: str = "POST"
+    document: Document | None = None
+    verb: ClassVar[str] = "redirect"
+
+
+@frozen(kw_only=True)
+class HangupCall(ParticipantAction):
+    """Call update with ``Status=completed``: the call hangs up."""
+
+    verb: ClassVar[str] = "hangup"
+
+
 PARTICIPANT_ACTIONS: dict[str, type[ParticipantAction]] = {
-    c.verb: c for c in (Mute, Unmute, Hold, Unhold, Kick, Update)
+    c.verb: c for c in (Mute, Unmute, Hold, Unhold, Kick, Update, RedirectCall, HangupCall)
 }
-ROOM_ACTIONS: dict[str, type[RoomAction]] = {c.verb: c for c in (End, Announce)}
+ROOM_ACTIONS: dict[str, type[RoomAction]] = {c.verb: c for c in (End, Announce, AddParticipant)}
 ACTIONS: dict[str, type[Action]] = {**PARTICIPANT_ACTIONS, **ROOM_ACTIONS}

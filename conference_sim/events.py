@@ -23,7 +23,7 @@ KNOWN_EVENTS = (
     "wait-start", "wait-stop", "hold-audio-start", "hold-audio-stop", "beep",
     "announcement-start",
     "attribute-ignored", "callback-unsubscribed", "document-invalid", "document-missing",
-    "action-failed", "clock-stopped", "request-failed", "callback-failed",
+    "action-failed", "clock-stopped", "request-failed", "callback-failed", "call-progress",
 )  # fmt: skip
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from attrs import Attribute, field, fields, frozen
 
-from .actions import Action
 from .dialects import DIALECTS, Dialect
 
 DEFAULT_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -184,12 +183,23 @@ class CallSpec:
 
 
 @frozen
+class Callee:
+    """What the party at a dialled number does (SPEC 10 participant create): ``answer`` after
+    ``answer_ms``, or ``busy``, ``no-answer``, ``failed``; then hang up ``hangup_ms`` after
+    answering (None: never)."""
+
+    outcome: str = "answer"
+    answer_ms: int = 5000
+    hangup_ms: int | None = None
+
+
+@frozen
 class Scenario:
     """A loaded scenario. Build one at the boundary: ``Scenario.from_file``, ``from_yaml`` or
     ``from_dict`` (they call the loader, :mod:`conference_sim.load`)."""
 
     calls: tuple[CallSpec, ...]
-    actions: tuple[Action, ...] = ()
+    actions: tuple[Any, ...] = ()  # conference_sim.actions.Action
     documents: dict[str, Document] = field(factory=dict)
     media: dict[str, int] = field(factory=dict)
     name: str = ""
@@ -199,6 +209,7 @@ class Scenario:
     until_ms: int | None = None
     expect: Any = None  # check.expect.Expectations, parsed by the loader
     path: str | None = None
+    callees: dict[str, Callee] = field(factory=dict)  # SPEC 10: who answers a dial-out
     app: str | None = None  # SPEC 9: module:attribute or http://127.0.0.1:PORT
     app_url: str = DEFAULT_APP_URL
     auth_token: str = DEFAULT_AUTH_TOKEN

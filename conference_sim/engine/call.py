@@ -23,6 +23,7 @@ from .participant import Participant, Refused
 from .transport import HttpRequest
 
 if TYPE_CHECKING:
+    from .outbound import Leg
     from .simulation import Simulation
 
 
@@ -37,6 +38,14 @@ FAILED = Document(verbs=(), source="<the Dial action failed>")
 
 
 @frozen
+class Redirected:
+    """Interrupt cause: REST moved the call to another document."""
+
+    document: Document
+    url: str | None
+
+
+@frozen
 class HungUp:
     """Interrupt cause: the caller hung up; the process stops."""
 
@@ -44,13 +53,14 @@ class HungUp:
 class Call:
     """One call of the scenario, from its arrival to its hang-up."""
 
-    def __init__(self, sim: Simulation, spec: CallSpec) -> None:
+    def __init__(self, sim: Simulation, spec: CallSpec, sid: str | None = None) -> None:
         self.sim = sim
         self.clock = sim.clock
         self.spec = spec
         self.name = spec.name
         self.account = spec.account
-        self.sid = sim.directory.sid("CA", spec.name)
+        self.sid = sid or sim.directory.sid("CA", spec.name)
+        self.outbound: Leg | None = None  # a call the REST API dialled (participant create)
         self.account_sid = sim.directory.account_sid(spec.account)
         self.participant: Participant | None = None
         self.talking = False
@@ -93,14 +103,14 @@ class Call:
             return
         self.process = self.clock.process(self.run(document))
 
-    def hangup(self) -> None:
+    def hangup(self, reason: str = "caller-hung-up") -> None:
         """The caller hangs up: leave (and maybe end) the conference, dial-end, call-end."""
         if self.ended or not self.started:
             return
         self.hung_up = True
         if self.participant is not None:
             self.participant.room.remove(self.participant, "hangup")
-        self.end("caller-hung-up")
+        self.end(reason)
         if self.process is not None and self.process.is_alive:
             self.process.interrupt(HungUp())
 
@@ -116,13 +126,27 @@ class Call:
 
     # -- the story ---------------------------------------------------------------------------------
     def run(self, document: Document) -> Generator[simpy.Event, Any, None]:
-        try:
-            reason = yield from self.run_document(document, self.spec.url)
-        except simpy.Interrupt as stop:
-            if isinstance(stop.cause, HungUp):
-                return
-            raise
+        url = self.spec.url
+        while True:
+            try:
+                reason = yield from self.run_document(document, url)
+                break
+            except simpy.Interrupt as stop:
+                match stop.cause:
+                    case HungUp():
+                        return
+                    case Redirected(document=document, url=url):
+                        continue  # REST moved the call to another document
+                    case _:
+                        raise
         self.end(reason)
+
+    def redirect(self, document: Document, url: str | None) -> None:
+        """REST call update (Url/Twiml): leave the conference (no Dial action), run document."""
+        if self.participant is not None:
+            self.participant.room.remove(self.participant, "redirect")
+        if self.process is not None and self.process.is_alive:
+            self.process.interrupt(Redirected(document, url))
 
     def run_document(self, doc: Document, url: str | None) -> Generator[simpy.Event, Any, str]:
         verbs, i, hops, last_t = doc.verbs, 0, 0, -1
@@ -212,8 +236,9 @@ class Call:
         if self.participant is not p:
             return
         self.participant = None
-        self.finish_dial(p.dial, "answered", joined_ms=p.joined_ms)
-        if why != "hangup" and self.process is not None and self.process.is_alive:
+        redirected = why == "redirect"  # the call runs other cXML: its Dial action is not asked
+        self.finish_dial(p.dial, "answered", joined_ms=p.joined_ms, send_action=not redirected)
+        if why not in ("hangup", "redirect") and self.process is not None and self.process.is_alive:
             self.process.interrupt(DialOver(why))
 
     def finish_dial(
@@ -251,4 +276,6 @@ class Call:
             kind="call",
             params={"CallSid": self.sid, "CallStatus": "completed", "reason": reason},
         )
+        if self.outbound is not None:
+            self.outbound.progress("completed")
         self.sim.directory.call_ended(self)

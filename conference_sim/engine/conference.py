@@ -268,6 +268,19 @@ class Conference:
         if rec is not None and rec.end_ms is None:
             (rec.speech_started if on else rec.speech_stopped)(self.clock.now_ms)
 
+    def add_failed(self, call: Call, attrs: ConferenceAttrs, status: str) -> None:
+        """A dialled participant who never answered (busy, no-answer, failed): the room is
+        told with a participant-leave and no join (Twilio's participant_add_failed)."""
+        p = Participant(self, call, Dial(room=self.name, attrs=attrs), None)
+        self.emit(
+            "participant-leave",
+            p,
+            extra={
+                "ParticipantCallStatus": status,
+                "ReasonParticipantLeft": "participant_add_failed",
+            },
+        )
+
     # -- leaving and ending -------------------------------------------------------------------
     def detach(self, p: Participant, cause: str) -> None:
         """Take p out: its speech and audio stop, then participant-leave."""

@@ -59,8 +59,9 @@ class Directory:
     def call_started(self) -> None:
         self.live_calls += 1
 
-    def call_ended(self, call: Call) -> None:
-        self.live_calls -= 1
+    def call_ended(self, call: Call, *, started: bool = True) -> None:
+        if started:
+            self.live_calls -= 1
         if not self.keep_ended:
             self.calls.pop(call.name, None)
             self.calls_by_sid.pop(call.sid, None)

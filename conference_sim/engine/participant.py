@@ -20,6 +20,7 @@ LEAVE_REASONS = {
     "kick": ("in-progress", "participant_updated_via_api"),
     "moderator": ("in-progress", "moderator_ended_conference"),
     "api-end": ("in-progress", "conference_ended_via_api"),
+    "redirect": ("in-progress", "participant_updated_via_api"),
 }
 
 

@@ -11,20 +11,27 @@ from typing import TYPE_CHECKING
 
 from ..actions import (
     Action,
+    AddParticipant,
     Announce,
     End,
+    HangupCall,
     Hold,
     Kick,
     Mute,
     ParticipantAction,
+    RedirectCall,
     RoomAction,
     Unhold,
     Unmute,
     Update,
 )
 from ..events import Request
+from ..model import Document
 from . import params as cb
 from .audio import Player
+from .outbound import dial_out
+from .params import voice_params
+from .transport import HttpRequest
 
 if TYPE_CHECKING:
     from .conference import Conference
@@ -34,6 +41,12 @@ if TYPE_CHECKING:
 
 def apply(sim: Simulation, action: Action) -> None:
     """Carry out one REST operation now."""
+    if isinstance(action, AddParticipant):  # the room may not exist yet: the join creates it
+        dial_out(sim, action)
+        return
+    if isinstance(action, RedirectCall | HangupCall):
+        apply_to_call(sim, action)
+        return
     if isinstance(action, RoomAction):
         room = sim.directory.room(action.account, action.conference)
         if room is None:
@@ -61,6 +74,26 @@ def apply(sim: Simulation, action: Action) -> None:
             room.remove(p, "kick")
         case Update():
             update(room, p, action)
+
+
+def apply_to_call(sim: Simulation, action: RedirectCall | HangupCall) -> None:
+    """Calls/{CallSid} update: hang up, or move the call to another document."""
+    call = sim.directory.find_call(action.call)
+    if call is None or call.ended or not call.started:
+        missing(sim, action, f"{action.call!r} is not a live call")
+        return
+    match action:
+        case HangupCall():
+            call.hangup("completed-via-api")
+        case RedirectCall(document=Document() as doc):
+            call.redirect(doc, None)
+        case RedirectCall(url=str(url), method=method):
+            request = HttpRequest("voice", url, method, voice_params(call))
+            doc = sim.documents.document(request, call.log)
+            if doc is None:  # the new URL failed: the platform ends the call
+                call.hangup("application-error")
+            else:
+                call.redirect(doc, url)
 
 
 def apply_to_room(sim: Simulation, room: Conference, action: RoomAction) -> None:
@@ -155,6 +188,12 @@ def announcement_done(
 def update(room: Conference, p: Participant, action: Update) -> None:
     """beepOnExit, endConferenceOnExit, coaching/callSidToCoach, waitUrl/waitMethod; the twilio
     dialect reports a change as participant-modify."""
+    if action.muted is not None:
+        room.set_muted(p, action.muted)
+    if action.hold is not None:
+        room.set_held(p, action.hold, action.hold_url, action.hold_method or "GET")
+    if action.announce_url is not None:
+        announce(room, action.announce_url, action.announce_method or "POST", p)
     changed = False
     if action.beep_on_exit is not None:
         changed |= p.beep_exit != action.beep_on_exit

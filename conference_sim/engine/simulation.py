@@ -241,6 +241,10 @@ class Simulation:
             return self.directory.calls[spec.name]
         return self.directory.add_call(Call(self, spec))
 
+    def at(self, t_ms: int, step: Callable[[], Any]) -> None:
+        """A step added while running (REST): due at ``t_ms`` (not before now), STEP priority."""
+        self.clock.due(max(0, t_ms - self.now), STEP).callbacks.append(lambda _e: step())
+
     def find_call(self, name_or_sid: str) -> Call | None:
         return self.directory.find_call(name_or_sid)
 

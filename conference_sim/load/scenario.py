@@ -11,10 +11,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import attrs
+
+from ..actions import Action, AddParticipant
 from ..dialects import DIALECTS
 from ..errors import InputError, ScenarioError
-from ..model import DEFAULT_APP_URL, DEFAULT_AUTH_TOKEN, DEFAULT_START, Scenario
-from .actions import actions
+from ..model import DEFAULT_APP_URL, DEFAULT_AUTH_TOKEN, DEFAULT_START, Callee, Scenario
+from .actions import actions, added_names
 from .calls import calls, check_coaches, check_voice_urls
 from .documents import document_map, media_map
 from .expect_block import expectations
@@ -35,6 +38,7 @@ TOP_KEYS = (
     "app",
     "app_url",
     "auth_token",
+    "callees",
 )
 
 
@@ -91,7 +95,11 @@ def scenario(root: At) -> Scenario:
     check_voice_urls(root.child("calls"), call_specs, documents, app_url)
     names = {c.name for c in call_specs}
     check_coaches(call_specs, documents, names, root.path)
-    action_specs = root.get("actions", lambda at: actions(at, names), ())
+    added = added_names(root.child("actions"), names) if root.has("actions") else []
+    names = names | set(added)
+    action_specs = root.get("actions", lambda at: actions(at, names, dialect), ())
+    action_specs = name_added_calls(action_specs, added)
+    callees = root.get("callees", callee_map, {})
     name = root.get("name", name_text, "")
     expect = root.get("expect", lambda at: expectations(at, names), None)
     return Scenario(
@@ -106,10 +114,41 @@ def scenario(root: At) -> Scenario:
         until_ms=until,
         expect=expect,
         path=root.path,
+        callees=callees,
         app=root.get("app", app_target, None),
         app_url=app_url,
         auth_token=root.get("auth_token", string(), DEFAULT_AUTH_TOKEN),
     )
+
+
+def name_added_calls(specs: tuple[Action, ...], added: list[str]) -> tuple[Action, ...]:
+    names = iter(added)
+    return tuple(
+        attrs.evolve(a, name=a.name or next(names)) if isinstance(a, AddParticipant) else a
+        for a in specs
+    )
+
+
+CALLEE_SHAPE = "answer (after 5 s), busy, no-answer, failed, or a mapping {answer: 3s, hangup: 2m}"
+
+
+def callee_map(at: At) -> dict[str, Callee]:
+    """``callees:``: what the party at each dialled number does (SPEC 10)."""
+    if not isinstance(at.value, dict):
+        raise at.fail(f"must be a mapping of number: behaviour; got {describe(at.value)}")
+    out = {}
+    for item in at.items():
+        value = item.value
+        number = str(item.key)
+        if isinstance(value, str) and value in ("answer", "busy", "no-answer", "failed"):
+            out[number] = Callee(outcome=value)
+            continue
+        if not isinstance(value, dict):
+            raise item.fail(f"{value!r} is not allowed; allowed: {CALLEE_SHAPE}")
+        mapping(("answer", "hangup"))(item)
+        answer = item.get("answer", time("answer"), 5000)
+        out[number] = Callee("answer", answer, item.get("hangup", time("hangup"), None))
+    return out
 
 
 def app_target(at: At) -> str:

@@ -21,6 +21,7 @@ SUMMARY_KEYS = (
     "ReasonConferenceEnded",
     "Duration",
     "DialCallStatus",
+    "CallStatus",
     "ErrorCode",
     "Reason",
     "RecordingStatus",
@@ -43,6 +44,8 @@ def summary(event: Event) -> str:
         if QUIET.get(key) == value:
             continue
         if key == "Reason" and event.event == "conference-end":
+            continue
+        if key == "CallStatus" and event.event != "call-progress":
             continue
         if isinstance(value, list):
             value = ",".join(value) if value else "nobody"

@@ -1,0 +1,135 @@
+"""Participant create (SPEC 10): the platform dials a number and puts whoever answers into the
+conference.
+
+The call is ``queued`` and rings at once (``initiated``, ``ringing``); what the callee does comes
+from the scenario's ``callees:`` (default: answers after 5 s). On answer the call runs one
+``<Dial><Conference>`` with the participant's attributes (``answered``, then the usual join);
+``busy``, ``no-answer`` (also when the callee would answer after ``Timeout``) and ``failed``
+end it without a join, with a ``participant-leave`` whose ``ReasonParticipantLeft`` is
+``participant_add_failed`` when the conference exists. Each change of the call's status is a
+``call-progress`` event, sent to the create's ``StatusCallback`` when its event is subscribed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..actions import AddParticipant
+from ..events import Request
+from ..model import Callee, CallSpec, Dial, Document
+from .params import rfc2822
+
+if TYPE_CHECKING:
+    from .call import Call
+    from .simulation import Simulation
+
+# call-progress status -> the StatusCallbackEvent keyword that subscribes to it
+PROGRESS = {
+    "queued": "initiated",
+    "ringing": "ringing",
+    "in-progress": "answered",
+    "completed": "completed",
+    "busy": "completed",
+    "no-answer": "completed",
+    "failed": "completed",
+}
+
+
+class Leg:
+    """The progress of one dialled call: its status, and the callbacks it owes."""
+
+    def __init__(self, call: Call, action: AddParticipant) -> None:
+        self.call = call
+        self.action = action
+        self.status = "queued"
+        self.sequence = 0
+
+    def progress(self, status: str) -> None:
+        """The call's status changes: a call-progress event, a callback if subscribed."""
+        self.status = status
+        call, action = self.call, self.action
+        params = {
+            "CallSid": call.sid,
+            "AccountSid": call.account_sid,
+            "From": call.spec.from_,
+            "To": call.spec.to,
+            "CallStatus": status,
+            "Direction": "outbound-api",
+            "ApiVersion": "2010-04-01",
+            "CallbackSource": "call-progress-events",
+            "Timestamp": rfc2822(call.sim.scenario.start, call.clock.now_ms),
+        }
+        requests = []
+        if action.status_callback and PROGRESS[status] in action.status_callback_event:
+            params["SequenceNumber"] = str(self.sequence)
+            self.sequence += 1
+            method = action.status_callback_method
+            requests.append(Request("callStatusCallback", action.status_callback, method))
+        call.log.bind(conference=action.conference).info(
+            "call-progress", kind="call", params=params, requests=requests
+        )
+
+    @property
+    def participant_status(self) -> str:
+        """The participant resource's status while the call is not (or no longer) in the room."""
+        return {"queued": "queued", "ringing": "ringing", "in-progress": "connecting"}.get(
+            self.status, "complete" if self.status == "completed" else "failed"
+        )
+
+
+def dial_out(sim: Simulation, action: AddParticipant) -> Call:
+    """Create the call now; schedule what its callee does."""
+    from .call import Call
+
+    callee = sim.scenario.callees.get(action.to, Callee())
+    now = sim.now
+    dial = Dial(room=action.conference, attrs=action.attrs)
+    answer_at = now + callee.answer_ms
+    spec = CallSpec(
+        name=action.name,
+        document=Document(verbs=(dial,), source=f"participant create ({action.to})"),
+        at_ms=answer_at,
+        account=action.account,
+        from_=action.from_,
+        to=action.to,
+        hangup_ms=None if callee.hangup_ms is None else answer_at + callee.hangup_ms,
+    )
+    call = Call(sim, spec, sid=action.call_sid or None)
+    leg = call.outbound = Leg(call, action)
+    sim.directory.add_call(call)
+    leg.progress("queued")
+    if callee.outcome == "failed":
+        fail(sim, call, "failed")
+        return call
+    leg.progress("ringing")
+    if callee.outcome == "busy":
+        sim.at(now + 1000, lambda: fail(sim, call, "busy"))
+    elif callee.outcome == "no-answer" or callee.answer_ms > action.timeout_ms:
+        sim.at(now + action.timeout_ms, lambda: fail(sim, call, "no-answer"))
+    else:
+        sim.at(answer_at, lambda: answered(call))
+        if spec.hangup_ms is not None:
+            sim.at(spec.hangup_ms, call.hangup)
+    return call
+
+
+def answered(call: Call) -> None:
+    if call.ended:
+        return
+    assert call.outbound is not None
+    call.outbound.progress("in-progress")
+    call.arrive()
+
+
+def fail(sim: Simulation, call: Call, status: str) -> None:
+    """The callee never answered: the call ends; the room hears of a failed add."""
+    if call.ended:
+        return
+    leg = call.outbound
+    assert leg is not None
+    room = sim.directory.room(call.account, leg.action.conference)
+    if room is not None:
+        room.add_failed(call, leg.action.attrs, status)
+    leg.progress(status)
+    call.ended = True
+    sim.directory.call_ended(call, started=False)
