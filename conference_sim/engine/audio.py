@@ -59,7 +59,7 @@ class Player:
             return None
         if self.url == "":
             return None
-        answer = self.fetch(self.url)
+        answer = self.fetch(self.url, standalone=False)  # the *-start event carries it
         self.process = self.sim.clock.process(self.run(self.url, answer))
         return answer.status
 
@@ -69,9 +69,9 @@ class Player:
             self.process.interrupt("stopped")
         self.process = None
 
-    def fetch(self, url: str) -> HttpResponse:
+    def fetch(self, url: str, *, standalone: bool = True) -> HttpResponse:
         request = HttpRequest(self.purpose, url, self.method, self.params)
-        return self.sim.documents.fetch(request, self.log)
+        return self.sim.documents.fetch(request, self.log, standalone=standalone)
 
     def allowed(self) -> frozenset[str]:
         if self.purpose == "waitUrl" or self.purpose == "holdUrl":

@@ -88,7 +88,7 @@ class Call:
             request = HttpRequest(
                 "voice", self.spec.url, self.spec.method, voice_params(self, "ringing")
             )
-            answer = self.sim.transport.send(request)
+            answer = self.sim.send(request)
             requests.append(Request("voice", request.url, request.method, answer.status))
         self.log.info(
             "call-start",
@@ -177,7 +177,7 @@ class Call:
                     verbs, i = doc.verbs, 0
                     continue
                 request = HttpRequest("Redirect", target, verb.method, voice_params(self))
-                nxt = self.sim.documents.document(request, self.log)
+                nxt = self.sim.documents.document(request, self.log, standalone=True)
                 if nxt is None:
                     return "application-error"
                 doc, url, verbs, i = nxt, target, nxt.verbs, 0
@@ -257,7 +257,7 @@ class Call:
         requests = []
         if verb.action is not None and send_action:
             request = HttpRequest("action", verb.action, verb.method, params)
-            answer = self.sim.transport.send(request)
+            answer = self.sim.send(request)
             requests.append(Request("action", verb.action, verb.method, answer.status))
         self.log.bind(conference=verb.room).info(
             "dial-end", kind="call", params=params, requests=requests

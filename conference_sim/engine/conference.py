@@ -15,7 +15,7 @@ from ..states import ConferenceState, RoomState, may_start
 from . import params as cb
 from .audio import Player
 from .participant import LEAVE_REASONS, Participant, Refused
-from .recording import Recording, recording_params
+from .recording import Recording, recording_event, start_recording
 
 if TYPE_CHECKING:
     from .call import Call
@@ -60,8 +60,12 @@ class Conference:
         )
         self.state = RoomState.INIT
         self.participants: dict[str, Participant] = {}
+        self.created_ms = sim.clock.now_ms
+        self.updated_ms = self.created_ms
         self.started_ms: int | None = None
         self.ended_ms: int | None = None
+        self.end_reason: str | None = None
+        self.ended_by: str | None = None  # CallSid of the participant whose leaving ended it
         self.sequence = 0
         self.recording: Recording | None = None
         self.announcement: Player | None = None
@@ -178,12 +182,12 @@ class Conference:
         for q in self.participants.values():
             self.stop_wait(q)
         self.state = RoomState.IN_PROGRESS
-        self.started_ms = self.clock.now_ms
+        self.started_ms = self.updated_ms = self.clock.now_ms
         self.emit("conference-start")
         if by.beep_enter:
             self.beep(by, "enter")
         if self.creator.record:
-            self.start_recording()
+            start_recording(self)
         for q in self.participants.values():
             self.update_speech(q)
 
@@ -233,6 +237,7 @@ class Conference:
         if p.muted == muted:
             return
         p.muted = muted
+        p.updated_ms = self.clock.now_ms
         self.emit("participant-mute" if muted else "participant-unmute", p)
         self.update_speech(p)
 
@@ -243,6 +248,7 @@ class Conference:
         if p.held == held:
             return
         p.held = held
+        p.updated_ms = self.clock.now_ms
         if held:
             self.emit("participant-hold", p)
             self.update_speech(p)
@@ -339,7 +345,9 @@ class Conference:
             self.announcement.stop()
             self.announcement = None
         self.state = RoomState.COMPLETED
-        self.ended_ms = self.clock.now_ms
+        self.ended_ms = self.updated_ms = self.clock.now_ms
+        self.end_reason = reason
+        self.ended_by = by.call.sid if by is not None else None
         duration = (
             0 if self.started_ms is None else cb.whole_seconds(self.ended_ms - self.started_ms)
         )
@@ -362,28 +370,9 @@ class Conference:
         self.emit("conference-end", extra=extra, also=also)
         if rec is not None:
             status = self.dialect.trimmed_empty_status if rec.empty else "completed"
-            self.recording_event(status)
+            recording_event(self, status)
         self.sim.directory.remove_room(self)
         return removed
-
-    # -- recording -------------------------------------------------------------------------------
-    def start_recording(self) -> None:
-        """R1: record-from-start begins when the conference starts."""
-        sid = self.sim.directory.sid("RE", self.sid)
-        url = self.dialect.recording_url(self.account_sid, sid)
-        self.recording = Recording(sid=sid, url=url, start_ms=self.clock.now_ms, trim=self.trim)
-        self.recording_event("in-progress")
-
-    def recording_event(self, status: str) -> None:
-        rec = self.recording
-        assert rec is not None
-        params = recording_params(self, rec, status)
-        requests = []
-        url = self.creator.recording_status_callback
-        if url and status in self.recording_events:
-            method = self.creator.recording_status_callback_method
-            requests.append(Request("recordingStatusCallback", url, method))
-        self.log.info(f"recording-{status}", kind="recording", params=params, requests=requests)
 
     # -- what the timeline would say ---------------------------------------------------------------
     def snapshot(self) -> ConferenceState:

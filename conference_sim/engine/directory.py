@@ -27,6 +27,7 @@ class Directory:
         self.calls_by_sid: dict[str, Call] = {}
         self.rooms: dict[tuple[str, str], Conference] = {}
         self.latest: dict[tuple[str, str], Conference] = {}
+        self.conferences: dict[str, Conference] = {}  # every opened instance, by ConferenceSid
         self.instances: dict[tuple[str, str], int] = {}
         self.live_calls = 0
 
@@ -39,6 +40,14 @@ class Directory:
         if sid is None:
             sid = self.account_sids[account] = self.sid("AC", account)
         return sid
+
+    def account_of(self, account_sid: str) -> str | None:
+        """The account name of an AccountSid (None: not an account of this run)."""
+        return next((a for a, sid in self.account_sids.items() if sid == account_sid), None)
+
+    def next_room_sid(self, account: str, name: str) -> str:
+        """The ConferenceSid the next instance of the room will get."""
+        return self.sid("CF", account, name, str(self.instances.get((account, name), 0)))
 
     def room_sid(self, account: str, name: str) -> str:
         """A new instance of the room ``(account, name)``: the next ConferenceSid."""
@@ -77,6 +86,7 @@ class Directory:
         """Its first participant is in: from now on it is the room's latest instance."""
         if self.keep_ended:
             self.latest[(room.account, room.name)] = room
+            self.conferences[room.sid] = room
 
     def remove_room(self, room: Conference) -> None:
         """The room ended, or was created by a join that was refused before it opened."""

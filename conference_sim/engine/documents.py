@@ -8,20 +8,22 @@ error, or answered something that is not cXML: SPEC 9's 11205, 11200, 12100).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..model import Document
-from .transport import DOCUMENT_PURPOSES, HttpRequest, HttpResponse, Transport
+from .transport import DOCUMENT_PURPOSES, HttpRequest, HttpResponse
 
 
 class DocumentServer:
-    def __init__(self, transport: Transport, warn: Any) -> None:
-        self.transport = transport
+    def __init__(self, send: Callable[..., HttpResponse], warn: Any) -> None:
+        self.send = send  # Simulation.send: the transport, one request at a time
         self.warn = warn  # Simulation.warn
 
-    def fetch(self, request: HttpRequest, log: Any) -> HttpResponse:
-        """The answer, after saying on the timeline when there is nothing usable in it."""
-        return self.report(request, self.transport.send(request), log)
+    def fetch(self, request: HttpRequest, log: Any, *, standalone: bool = False) -> HttpResponse:
+        """The answer, after saying on the timeline when there is nothing usable in it.
+        ``standalone``: no event carries this request (REST made meanwhile acts right after)."""
+        return self.report(request, self.send(request, standalone=standalone), log)
 
     def report(self, request: HttpRequest, answer: HttpResponse, log: Any) -> HttpResponse:
         """Say on the timeline what is wrong with an answer (nothing when it is usable)."""
@@ -38,13 +40,11 @@ class DocumentServer:
             failed(self.warn, log, request, answer)
         return answer
 
-    def document(self, request: HttpRequest, log: Any) -> Document | None:
+    def document(
+        self, request: HttpRequest, log: Any, *, standalone: bool = False
+    ) -> Document | None:
         """A document to run next: empty when nothing is there, None when the request failed."""
-        return runnable(request, self.fetch(request, log))
-
-    def notify(self, request: HttpRequest) -> HttpResponse:
-        """A request whose answer nobody will run (the Dial action after a hang-up)."""
-        return self.transport.send(request)
+        return runnable(request, self.fetch(request, log, standalone=standalone))
 
 
 def runnable(request: HttpRequest, answer: HttpResponse) -> Document | None:

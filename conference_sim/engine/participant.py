@@ -49,7 +49,7 @@ class Participant:
         self.coach_of = coach_of
         self.wait_url = a.wait_url
         self.wait_method = a.wait_method
-        self.joined_ms = room.clock.now_ms
+        self.joined_ms = self.updated_ms = room.clock.now_ms
         self.speaking = False
         self.wait_player: Player | None = None
         self.hold_player: Player | None = None

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from attrs import define
 
+from ..events import Request
 from .params import rfc2822, whole_seconds
 
 if TYPE_CHECKING:
@@ -84,3 +85,23 @@ def recording_params(room: Conference, rec: Recording, status: str) -> dict[str,
     if room.dialect.recording_call_sid and room.first_call_sid is not None:
         params["CallSid"] = room.first_call_sid
     return params
+
+
+def start_recording(room: Conference) -> None:
+    """R1: record-from-start begins when the conference starts."""
+    sid = room.sim.directory.sid("RE", room.sid)
+    url = room.dialect.recording_url(room.account_sid, sid)
+    room.recording = Recording(sid=sid, url=url, start_ms=room.clock.now_ms, trim=room.trim)
+    recording_event(room, "in-progress")
+
+
+def recording_event(room: Conference, status: str) -> None:
+    rec = room.recording
+    assert rec is not None
+    params = recording_params(room, rec, status)
+    requests = []
+    url = room.creator.recording_status_callback
+    if url and status in room.recording_events:
+        method = room.creator.recording_status_callback_method
+        requests.append(Request("recordingStatusCallback", url, method))
+    room.log.info(f"recording-{status}", kind="recording", params=params, requests=requests)

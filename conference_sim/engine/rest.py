@@ -89,7 +89,7 @@ def apply_to_call(sim: Simulation, action: RedirectCall | HangupCall) -> None:
             call.redirect(doc, None)
         case RedirectCall(url=str(url), method=method):
             request = HttpRequest("voice", url, method, voice_params(call))
-            doc = sim.documents.document(request, call.log)
+            doc = sim.documents.document(request, call.log, standalone=True)
             if doc is None:  # the new URL failed: the platform ends the call
                 call.hangup("application-error")
             else:
@@ -211,6 +211,8 @@ def update(room: Conference, p: Participant, action: Update) -> None:
         if p.wait_player is not None:
             room.stop_wait(p)
             room.start_wait(p)
+    if changed:
+        p.updated_ms = room.clock.now_ms
     if changed and room.dialect.name == "twilio":
         room.emit("participant-modify", p)
 

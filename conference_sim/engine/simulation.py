@@ -28,7 +28,7 @@ from .directory import Directory
 from .documents import DocumentServer, failed
 from .eventlog import EventLog
 from .hearing import Hearing
-from .transport import HttpRequest, ScenarioTransport, Transport
+from .transport import HttpRequest, HttpResponse, ScenarioTransport, Transport
 
 
 def first_step(spec: CallSpec) -> int:
@@ -74,7 +74,11 @@ class Simulation:
         self.log = self.eventlog.logger
         self.streaming = calls is not None
         self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)
-        self.documents = DocumentServer(self.transport, self.warn)
+        self.sending = 0  # > 0 while a request is out (REST made then waits for its event)
+        self.documents = DocumentServer(self.send, self.warn)
+        attach = getattr(self.transport, "attach", None)
+        if attach is not None:  # the app transport wants to know its run (the REST API)
+            attach(self)
         self.counter = itertools.count()
         if calls is None:  # a file: every call known from the start (hearing lists them all)
             for spec in scenario.calls:
@@ -261,7 +265,7 @@ class Simulation:
         """Send a callback through the transport, with the event's parameters; its answer changes
         nothing in the room, but a failure is told (``callback-failed``) right after the event."""
         sent = HttpRequest(request.purpose, request.url, request.method, event.get("params") or {})
-        answer = self.transport.send(sent)
+        answer = self.send(sent)
         if answer.kind == "failed":
             log = self.log.bind(
                 conference=event.get("conference"),
@@ -272,6 +276,19 @@ class Simulation:
         if answer.status is None:
             return request
         return Request(request.purpose, request.url, request.method, answer.status)
+
+    def send(self, request: HttpRequest, *, standalone: bool = False) -> HttpResponse:
+        """Every request the platform makes, through the transport. REST operations the app
+        makes meanwhile wait in ``pending``: they act after the event that carries this request,
+        or right after it when no event does (``standalone``)."""
+        self.sending += 1
+        try:
+            answer = self.transport.send(request)
+        finally:
+            self.sending -= 1
+        if standalone:
+            self.after_event()
+        return answer
 
     def after_event(self) -> None:
         """Run what the event just written set off (in order; each may emit events itself)."""
