@@ -100,6 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     explore = sub.add_parser(
         "explore", help="random scenarios checked by invariants; the smallest failure as a file"
     )
+    serve = sub.add_parser(
+        "serve",
+        help="the REST API on 127.0.0.1 over a scenario; the clock moves when told",
+        description="Serve the platform's REST API (SPEC 10) for SCENARIO over real HTTP. "
+        "Prints 'listening on http://127.0.0.1:PORT' when ready. Move the clock with "
+        "POST /_sim/advance (to=TIME) or POST /_sim/run; read GET /_sim/timeline.",
+    )
+    serve.add_argument("scenario", metavar="SCENARIO")
+    serve.add_argument("--port", type=_port, default=0, help="the port (default 0: any free)")
+    serve.add_argument("--app", metavar="APP", help=APP_HELP)
     explore.add_argument("--examples", type=_jobs, default=100, metavar="N")
     explore.add_argument("--seed", type=_seed, default=0, help="Hypothesis seed (default 0)")
     explore.add_argument(
@@ -161,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "explore":
             return cmd_explore(args)
+        if args.command == "serve":
+            return cmd_serve(args)
         if args.command == "shell":
             from .shell import main as shell_main
 
@@ -221,6 +233,26 @@ def cmd_run(args: argparse.Namespace) -> int:
             where = f" in {h.conference}" if h.conference else ""
             sys.stdout.write(f"  {name:<{width}}  {h.state}{where}: {h.describe()}\n")
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .app import connect
+    from .engine.simulation import Simulation
+    from .events import CaptureSink
+    from .model import Scenario
+    from .rest.serve import serve
+
+    scenario = Scenario.from_file(args.scenario)
+    transport = connect(scenario, args.app, where="--app")
+    sink = CaptureSink()
+    sim = Simulation(scenario, sinks=[sink], transport=transport)
+    return serve(sim, sink, host="127.0.0.1", port=args.port)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port; allowed: 0 to 65535")
+    return int(text)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

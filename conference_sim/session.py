@@ -38,6 +38,8 @@ class Session:
         sink = CaptureSink()
         from .app import connect
 
+        if getattr(self, "sim", None) is not None:
+            self.sim.close()  # the replay replaces it
         transport = connect(scenario, self.app, where="--app")
         sim = Simulation(scenario, sinks=[sink], transport=transport)
         sim.advance(self.now)

@@ -296,6 +296,8 @@ def test_SPEC9_the_shell_drives_the_app_with_call_url(capsys):
     from conference_sim.shell import main as shell_main
 
     app = flask_app()
-    commands = "call alice url=https://app.example/voice\ncall bob url=https://app.example/voice\nshow\n"
+    commands = (
+        "call alice url=https://app.example/voice\ncall bob url=https://app.example/voice\nshow\n"
+    )
     assert shell_main(None, io.StringIO(commands), io.StringIO(), app=app) == 0
     assert [url.removeprefix(BASE) for _m, url, *_ in seen(app)][:2] == ["/voice", "/events"]

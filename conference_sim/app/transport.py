@@ -54,6 +54,7 @@ class AppTransport:
         self.fallback = fallback
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restore: list[Any] = []
+        self.platform: Any = None  # the run's REST API, for an in-process app's clients
         self.client = self.open()
 
     # -- the connection ----------------------------------------------------------------------
@@ -76,6 +77,14 @@ class AppTransport:
             self.restore.append((config, config["PROPAGATE_EXCEPTIONS"]))
             config["PROPAGATE_EXCEPTIONS"] = True
 
+    def attach(self, sim: Any) -> None:
+        """The run this transport serves: while an in-process app handles a request, its twilio
+        clients reach this run's REST API (SPEC 10)."""
+        if self.target.kind in ("wsgi", "asgi") and twilio_installed():
+            from ..rest.client import platform_for
+
+            self.platform = platform_for(sim, self.auth_token)
+
     def close(self) -> None:
         for config, value in self.restore:
             config["PROPAGATE_EXCEPTIONS"] = value
@@ -94,7 +103,13 @@ class AppTransport:
         if request.purpose in MEDIA_PURPOSES and is_media_url(request.url, self.media):
             return HttpResponse("media", media_ms=self.media.get(request.url, UNKNOWN_MEDIA_MS))
         try:
-            status, body, content_type = self.exchange(request)
+            if self.platform is not None:
+                from ..rest.client import answered_by
+
+                with answered_by(self.platform):
+                    status, body, content_type = self.exchange(request)
+            else:
+                status, body, content_type = self.exchange(request)
         except httpx.TimeoutException:
             return failure(11205, None, f"no answer from the app within {TIMEOUT_S:g} s")
         except httpx.TransportError as err:
@@ -145,6 +160,12 @@ class AppTransport:
         else:
             response = self.client.request(request.method, target_url, **kw)
         return response.status_code, response.text, response.headers.get("content-type", "")
+
+
+def twilio_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("twilio") is not None
 
 
 def failure(code: int, status: int | None, detail: str) -> HttpResponse:

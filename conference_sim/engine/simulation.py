@@ -175,13 +175,17 @@ class Simulation:
         """Run to the end: ``until``, or when nothing is left to happen (at most 4 h)."""
         if not self.stop_event.processed:
             self.clock.run(until=self.stop_event)
+        self.close()
+        return self
+
+    def close(self) -> None:
+        """Flush the sinks and let the transport go (once)."""
         if not self.closed:
             self.closed = True
             self.eventlog.close()
             close = getattr(self.transport, "close", None)
             if close is not None:
                 close()
-        return self
 
     def stream(self) -> Iterator[Event]:
         """Run to the end, yielding each event as it happens (nothing is kept afterwards)."""
@@ -198,6 +202,8 @@ class Simulation:
         limit = min(to_ms, self.until_ms or MAX_UNTIL_MS)
         while not self.stop_event.processed and self.clock.peek() <= limit:
             self.clock.step()
+        if not self.stop_event.processed and self.clock.now < limit:
+            self.clock.run(until=limit)  # the clock reads ``to_ms``: REST acts then
 
     def step(self) -> bool:
         """Process the next thing due; False once the clock has stopped."""

@@ -155,7 +155,8 @@ def action(
     item = at.value
     if not isinstance(item, dict):
         raise at.fail(f"must be a mapping like {{at: 2m, mute: bob}}; got {describe(item)}")
-    verbs = [k for k in item if k in ACTIONS]
+    # `hold` is an action and also a field of `update` ({update: bob, hold: true})
+    verbs = [k for k in item if k in ACTIONS and not (k == "hold" and "update" in item)]
     if len(verbs) != 1:
         raise at.fail(
             f"an action needs exactly one of {', '.join(ACTIONS)}; "
@@ -202,7 +203,7 @@ def add_participant(
     """Participant create: its <Conference> attributes, validated as cXML ones are."""
     item = at.value
     if "to" not in kw:
-        raise at.fail("add needs 'to' (the number to dial)", line=line)
+        raise at.child("to").fail("add needs 'to' (the number to dial)", line=line)
     kw.setdefault("from_", "+15559990000")
     raw = {ADD_ATTRIBUTES[k]: attribute_text(at.child(k)) for k in ADD_ATTRIBUTES if k in item}
     if "coach" in raw:

@@ -1,0 +1,153 @@
+"""The platform's JSON resources for conferences, participants and calls, from live objects.
+
+Field names are the API reference's (snake_case); dates are RFC 2822 from the simulated clock.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..engine.params import rfc2822
+
+if TYPE_CHECKING:
+    from ..engine.call import Call
+    from ..engine.conference import Conference
+    from ..engine.participant import Participant
+    from ..engine.simulation import Simulation
+
+API = "/2010-04-01"
+CALL_STATUS = {  # a call's resource status from its state
+    "not-arrived": "queued",
+    "connected": "in-progress",
+    "ended": "completed",
+}
+
+
+def date(sim: Simulation, t_ms: int | None) -> str | None:
+    return None if t_ms is None else rfc2822(sim.scenario.start, t_ms)
+
+
+def conference(room: Conference) -> dict[str, Any]:
+    sim = room.sim
+    base = f"{API}/Accounts/{room.account_sid}/Conferences/{room.sid}"
+    return {
+        "account_sid": room.account_sid,
+        "api_version": "2010-04-01",
+        "call_sid_ending_conference": room.ended_by,
+        "date_created": date(sim, room.created_ms),
+        "date_updated": date(sim, room.updated_ms),
+        "friendly_name": room.name,
+        "reason_conference_ended": room.end_reason,
+        "region": room.creator.region or "us1",
+        "sid": room.sid,
+        "status": str(room.state),
+        "subresource_uris": {
+            "participants": f"{base}/Participants.json",
+            "recordings": f"{base}/Recordings.json",
+        },
+        "uri": f"{base}.json",
+    }
+
+
+def participant(p: Participant, **overlay: Any) -> dict[str, Any]:
+    """A participant in the room; ``overlay`` shows fields as an update will set them."""
+    room, sim = p.room, p.room.sim
+    body = {
+        "account_sid": room.account_sid,
+        "call_sid": p.call.sid,
+        "call_sid_to_coach": p.coach_of.sid if p.coach_of is not None else None,
+        "coaching": p.coaching,
+        "conference_sid": room.sid,
+        "date_created": date(sim, p.joined_ms),
+        "date_updated": date(sim, p.updated_ms),
+        "end_conference_on_exit": p.end_on_exit,
+        "hold": p.held,
+        "label": p.label,
+        "muted": p.muted,
+        "queue_time": None,
+        "start_conference_on_enter": p.attrs.start_conference_on_enter,
+        "status": "connected",
+        "uri": f"{API}/Accounts/{room.account_sid}/Conferences/{room.sid}/Participants/"
+        f"{p.call.sid}.json",
+    }
+    body.update(overlay)
+    return body
+
+
+def dialled(call: Call, conference_sid: str) -> dict[str, Any]:
+    """A participant being dialled (participant create): not in the room yet."""
+    leg = call.outbound
+    assert leg is not None
+    attrs = leg.action.attrs
+    sim = call.sim
+    return {
+        "account_sid": call.account_sid,
+        "call_sid": call.sid,
+        "call_sid_to_coach": attrs.coach,
+        "coaching": attrs.coach is not None,
+        "conference_sid": conference_sid,
+        "date_created": date(sim, sim.now),
+        "date_updated": date(sim, sim.now),
+        "end_conference_on_exit": attrs.end_conference_on_exit,
+        "hold": False,
+        "label": attrs.participant_label,
+        "muted": attrs.muted,
+        "queue_time": "0",
+        "start_conference_on_enter": attrs.start_conference_on_enter,
+        "status": leg.participant_status,
+        "uri": f"{API}/Accounts/{call.account_sid}/Conferences/{conference_sid}/Participants/"
+        f"{call.sid}.json",
+    }
+
+
+def call(c: Call, **overlay: Any) -> dict[str, Any]:
+    sim = c.sim
+    status = c.outbound.status if c.outbound is not None and not c.started else None
+    body = {
+        "account_sid": c.account_sid,
+        "api_version": "2010-04-01",
+        "caller_name": None,
+        "date_created": date(sim, sim.now if c.outbound else c.spec.at_ms),
+        "date_updated": date(sim, sim.now),
+        "direction": "outbound-api" if c.outbound is not None else "inbound",
+        "duration": None,
+        "end_time": None,
+        "forwarded_from": None,
+        "from": c.spec.from_,
+        "from_formatted": c.spec.from_,
+        "parent_call_sid": None,
+        "phone_number_sid": None,
+        "price": None,
+        "sid": c.sid,
+        "start_time": date(sim, c.spec.at_ms) if c.started else None,
+        "status": status or CALL_STATUS[str(c.state)],
+        "to": c.spec.to,
+        "to_formatted": c.spec.to,
+        "uri": f"{API}/Accounts/{c.account_sid}/Calls/{c.sid}.json",
+    }
+    body.update(overlay)
+    return body
+
+
+def page(key: str, uri: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page holding every item, in the list shape the clients read."""
+    return {
+        key: items,
+        "end": max(len(items) - 1, 0),
+        "first_page_uri": f"{uri}?PageSize=50&Page=0",
+        "next_page_uri": None,
+        "page": 0,
+        "page_size": max(len(items), 50),
+        "previous_page_uri": None,
+        "start": 0,
+        "uri": f"{uri}?PageSize=50&Page=0",
+    }
+
+
+def error(code: int, message: str, status: int) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }

@@ -1,0 +1,314 @@
+"""SPEC 10: the platform's REST API, driven through the official twilio client
+(``twilio.rest.Client``): with an explicit ``http_client``, in-process from inside an app's
+webhook handler, and over real HTTP with ``conference-sim serve``."""
+
+from __future__ import annotations
+
+import pytest
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+import conference_sim
+from conference_sim.rest.client import HttpClient
+
+TOKEN = "c0ffee00c0ffee00c0ffee00c0ffee00"
+SCENARIO = """
+dialect: twilio
+calls:
+  - name: alice
+    conference: Room
+    attributes: {participantLabel: host, statusCallback: "https://app.example/events",
+                 statusCallbackEvent: "start end join leave mute hold modify"}
+    hangup: 10m
+  - {name: bob, at: 10, conference: Room, hangup: 10m}
+  - {name: carol, at: 10, conference: Lobby, hangup: 10m}
+documents:
+  https://app.example/hold: <Response><Pause length="60"/></Response>
+  https://app.example/elsewhere: <Response><Say>You left the room</Say></Response>
+callees:
+  "+15550001111": {answer: 3s, hangup: 1m}
+  "+15550002222": busy
+  "+15550003333": no-answer
+  "+15550004444": failed
+"""
+
+
+@pytest.fixture
+def world():
+    """A simulation at 0:30 with alice and bob in Room, and a twilio Client that reaches it."""
+    sink = conference_sim.CaptureSink()
+    sim = conference_sim.Simulation(conference_sim.Scenario.from_yaml(SCENARIO), sinks=[sink])
+    sim.advance(30_000)
+    account = sim.directory.account_sid("default")
+    client = Client(account, TOKEN, http_client=HttpClient(sim))
+    room = next(c for c in client.conferences.list() if c.friendly_name == "Room")
+    return sim, sink, client, room
+
+
+def names(sink, event):
+    return [(e.t, e.call) for e in sink.events if e.event == event]
+
+
+def test_SPEC10_conferences_list_filters_and_fetch(world):
+    _sim, _sink, client, room = world
+    assert {c.friendly_name for c in client.conferences.list()} == {"Room", "Lobby"}
+    assert [c.friendly_name for c in client.conferences.list(friendly_name="Lobby")] == ["Lobby"]
+    assert [c.sid for c in client.conferences.list(status="in-progress")] == [room.sid]
+    assert client.conferences.list(status="completed") == []
+    fetched = client.conferences(room.sid).fetch()
+    assert (fetched.status, fetched.friendly_name, fetched.region) == ("in-progress", "Room", "us1")
+    assert fetched.date_created.year == 2026 and fetched.reason_conference_ended is None
+
+
+def test_SPEC10_participants_list_filters_and_fetch_by_call_sid_or_label(world):
+    sim, _sink, client, room = world
+    people = client.conferences(room.sid).participants
+    assert len(people.list()) == 2
+    alice = sim.calls["alice"].sid
+    assert people(alice).fetch().label == "host"
+    assert people("host").fetch().call_sid == alice
+    people("host").update(muted=True)
+    assert [p.call_sid for p in people.list(muted=True)] == [alice]
+    assert len(people.list(muted=False)) == 1 and people.list(hold=True) == []
+
+
+def test_SPEC10_participant_update_mutes_holds_and_coaches_at_the_current_time(world):
+    sim, sink, client, room = world
+    people = client.conferences(room.sid).participants
+    bob, alice = sim.calls["bob"].sid, sim.calls["alice"].sid
+    assert people(bob).update(muted=True).muted is True
+    held = people(bob).update(hold=True, hold_url="https://app.example/hold", hold_method="POST")
+    assert held.hold is True
+    coach = people(bob).update(coaching=True, call_sid_to_coach=alice)
+    assert (coach.coaching, coach.call_sid_to_coach) == (True, alice)
+    people(bob).update(beep_on_exit=False, end_conference_on_exit=True)
+    sim.run()
+    events = [(e.t, e.event) for e in sink.events if e.call == "bob" and e.t == 30]
+    assert events == [
+        (30, "participant-mute"), (30, "participant-hold"), (30, "hold-audio-start"),
+        (30, "participant-modify"), (30, "participant-modify"),
+    ]  # fmt: skip
+    hold = next(e for e in sink.events if e.event == "hold-audio-start")
+    assert hold.requests[0].url == "https://app.example/hold"
+
+
+def test_SPEC10_participant_delete_kicks_and_conference_update_ends(world):
+    sim, sink, client, room = world
+    assert client.conferences(room.sid).participants(sim.calls["bob"].sid).delete() is True
+    leave = next(e for e in sink.events if e.event == "participant-leave")
+    assert leave.params["ReasonParticipantLeft"] == "participant_updated_via_api"
+    ended = client.conferences(room.sid).update(status="completed")
+    assert (ended.status, ended.reason_conference_ended) == (
+        "completed",
+        "conference-ended-via-api",
+    )
+    end = next(e for e in sink.events if e.event == "conference-end")
+    assert end.t == 30 and end.params["ReasonConferenceEnded"] == "conference-ended-via-api"
+    assert client.conferences(room.sid).fetch().status == "completed"
+
+
+def test_SPEC10_conference_announce(world):
+    sim, sink, client, room = world
+    client.conferences(room.sid).update(announce_url="https://cdn.example/notice.mp3")
+    sim.advance(60_000)
+    assert [e.event for e in sink.events if "announcement" in e.event] == [
+        "announcement-start", "announcement-end",
+    ]  # fmt: skip
+
+
+def test_SPEC10_participant_create_rings_answers_and_joins_with_callbacks(world):
+    sim, sink, client, room = world
+    created = client.conferences(room.sid).participants.create(
+        from_="+15559990000", to="+15550001111", label="supervisor",
+        status_callback="https://app.example/progress",
+        status_callback_event=["initiated", "ringing", "answered", "completed"],
+    )  # fmt: skip
+    assert (created.status, created.label, created.conference_sid) == (
+        "queued",
+        "supervisor",
+        room.sid,
+    )
+    sim.advance(120_000)
+    progress = [(e.t, e.params["CallStatus"]) for e in sink.events if e.event == "call-progress"]
+    assert progress == [(30, "queued"), (30, "ringing"), (33, "in-progress"), (93, "completed")]
+    assert all(
+        e.requests[0].purpose == "callStatusCallback"
+        for e in sink.events
+        if e.event == "call-progress"
+    )
+    assert names(sink, "participant-join")[-1] == (33, "supervisor")
+    joined = next(
+        e for e in sink.events if e.event == "participant-join" and e.call == "supervisor"
+    )
+    assert (
+        joined.params["CallSid"] == created.call_sid
+        and joined.params["ParticipantLabel"] == "supervisor"
+    )
+    call = client.calls(created.call_sid).fetch()
+    assert (call.status, call.direction) == ("completed", "outbound-api")
+
+
+@pytest.mark.parametrize(
+    ("number", "status", "at"),
+    [
+        ("+15550002222", "busy", 31),
+        ("+15550003333", "no-answer", 60),
+        ("+15550004444", "failed", 30),
+    ],
+)
+def test_SPEC10_participant_create_busy_no_answer_failed(world, number, status, at):
+    sim, sink, client, room = world
+    created = client.conferences(room.sid).participants.create(
+        from_="+15559990000", to=number, status_callback="https://app.example/progress"
+    )
+    sim.advance(120_000)
+    progress = [
+        (e.t, e.params["CallStatus"], len(e.requests))
+        for e in sink.events
+        if e.event == "call-progress"
+    ]
+    assert progress[-1] == (at, status, 1)  # the default subscription: completed only
+    assert all(n == 0 for _t, _s, n in progress[:-1])
+    leave = [e for e in sink.events if e.event == "participant-leave"][-1]
+    assert (leave.params["CallSid"], leave.params["ParticipantCallStatus"]) == (
+        created.call_sid,
+        status,
+    )
+    assert leave.params["ReasonParticipantLeft"] == "participant_add_failed"
+    assert not [
+        e
+        for e in sink.events
+        if e.event == "participant-join" and e.params.get("CallSid") == created.call_sid
+    ]
+
+
+def test_SPEC10_participant_create_by_friendly_name_creates_the_room(world):
+    sim, _sink, client, _room = world
+    created = client.conferences("Breakout").participants.create(
+        from_="+15559990000", to="+15550001111"
+    )
+    sim.advance(40_000)
+    breakout = next(c for c in client.conferences.list(friendly_name="Breakout"))
+    assert breakout.sid == created.conference_sid and breakout.status == "init"
+
+
+def test_SPEC10_calls_fetch_redirect_and_hang_up(world):
+    sim, sink, client, _room = world
+    alice, bob = sim.calls["alice"].sid, sim.calls["bob"].sid
+    assert client.calls(alice).fetch().status == "in-progress"
+    client.calls(alice).update(twiml="<Response><Say>Moving on</Say></Response>")
+    client.calls(bob).update(status="completed")
+    sim.advance(60_000)
+    leaves = [
+        (e.call, e.params["ReasonParticipantLeft"])
+        for e in sink.events
+        if e.event == "participant-leave"
+    ]
+    assert leaves == [("alice", "participant_updated_via_api"), ("bob", "participant_hung_up")]
+    dial_end = next(e for e in sink.events if e.event == "dial-end" and e.call == "alice")
+    assert dial_end.requests == ()  # a redirected call's Dial action is not requested
+    assert names(sink, "call-end") == [(30, "bob"), (31, "alice")]  # "Moving on" takes 1 s
+    assert client.calls(bob).fetch().status == "completed"
+    client.calls(sim.calls["carol"].sid).update(url="https://app.example/elsewhere", method="POST")
+    sim.advance(70_000)
+    assert names(sink, "call-end")[-1] == (61.7, "carol")  # 17 characters said
+
+
+def raw(client, method, path, **data):
+    account = client.username
+    uri = f"https://api.twilio.com/2010-04-01/Accounts/{account}/{path}"
+    return client.request(method, uri, data=data)
+
+
+def test_SPEC10_errors_are_the_platforms_json(world):
+    sim, _sink, client, room = world
+    with pytest.raises(TwilioRestException) as missing:
+        client.conferences("CF" + "0" * 32).fetch()
+    assert (missing.value.status, missing.value.code) == (404, 20404)
+    bad = raw(client, "POST", f"Conferences/{room.sid}/Participants/host.json", Muted="maybe")
+    assert (
+        bad.status_code == 400
+        and '"code": 21200' in bad.text
+        and "Muted: must be true or false" in bad.text
+    )
+    coach = raw(client, "POST", f"Conferences/{room.sid}/Participants/host.json", Coaching="true",
+                CallSidToCoach=sim.calls["carol"].sid)  # fmt: skip
+    assert (
+        coach.status_code == 400
+        and '"code": 16028' in coach.text
+        and "CallSidToCoach" in coach.text
+    )
+    no_to = raw(client, "POST", f"Conferences/{room.sid}/Participants.json", From="+15550000001")
+    assert '"code": 21201' in no_to.text
+    stranger = Client(client.username, "wrong-token", http_client=HttpClient(sim))
+    with pytest.raises(TwilioRestException) as denied:
+        stranger.conferences(room.sid).fetch()
+    assert (denied.value.status, denied.value.code) == (401, 20003)
+
+
+def test_SPEC10_booleans_are_case_insensitive_and_both_prefixes_answer(world):
+    _sim, sink, client, room = world
+    account = client.username
+    for prefix in ("/2010-04-01", "/api/laml/2010-04-01"):
+        uri = f"https://example.signalwire.com{prefix}/Accounts/{account}/Conferences/{room.sid}/Participants/host.json"
+        assert client.request("POST", uri, data={"Muted": "True"}).status_code == 200
+        assert client.request("POST", uri, data={"Muted": "FALSE"}).status_code == 200
+    assert [e.event for e in sink.events if e.call == "alice"][-2:] == [
+        "participant-mute",
+        "participant-unmute",
+    ]
+
+
+# -- the scenario's actions are the same operations ---------------------------------------------
+def test_SPEC10_actions_cover_every_update_field_and_participant_create():
+    text = (
+        SCENARIO
+        + """
+actions:
+  - {at: 20, update: bob, muted: true, hold: true, holdUrl: "https://app.example/hold"}
+  - {at: 25, update: bob, hold: false, announceUrl: "https://cdn.example/notice.mp3"}
+  - {at: 30, add: Room, to: "+15550001111", label: supervisor, coaching: true, callSidToCoach: alice}
+  - {at: 40, redirect: carol, url: "https://app.example/elsewhere"}
+  - {at: 45, hangup: bob}
+"""
+    )
+    timeline = conference_sim.run(conference_sim.Scenario.from_yaml(text))
+    bob = [(e.t, e.event) for e in timeline.events(call="bob") if e.kind == "conference"]
+    assert bob[1:4] == [
+        (20, "participant-mute"),
+        (20, "participant-hold"),
+        (25, "participant-unhold"),
+    ]
+    joined = timeline.events("participant-join", call="supervisor")[0]
+    assert (joined.t, joined.params["Coaching"]) == (33, "true")
+    assert timeline.events("call-end", call="carol")[0].t == 41.7
+
+
+# -- in-process: the app's own twilio Client, unchanged ------------------------------------------
+def test_SPEC10_in_process_an_apps_client_acts_at_the_instant_of_the_webhook():
+    from flask import Flask, request
+
+    app = Flask("mute-on-join")
+
+    @app.post("/events")
+    def events():
+        form = request.form
+        if (
+            form["StatusCallbackEvent"] == "participant-join"
+            and form.get("ParticipantLabel") != "host"
+        ):
+            client = Client(form["AccountSid"], TOKEN)  # built as any app builds it
+            room = client.conferences(form["ConferenceSid"])
+            muted = room.participants("host").update(muted=True)
+            assert muted.muted is True  # the response shows the resource as it will be
+        return "", 204
+
+    timeline = conference_sim.run(conference_sim.Scenario.from_yaml(SCENARIO), app=app)
+    at_10 = [(e.event, e.call) for e in timeline if e.t == 10 and e.conference == "Room"]
+    assert at_10[:2] == [("participant-join", "bob"), ("participant-mute", "alice")]
+    # outside a run the twilio package talks to the real API again
+    from twilio.http.http_client import TwilioHttpClient
+
+    from conference_sim.rest import client as patched
+
+    assert TwilioHttpClient.request is patched.ORIGINAL
