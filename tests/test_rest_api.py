@@ -312,3 +312,38 @@ def test_SPEC10_in_process_an_apps_client_acts_at_the_instant_of_the_webhook():
     from conference_sim.rest import client as patched
 
     assert TwilioHttpClient.request is patched.ORIGINAL
+
+
+@pytest.mark.parametrize("operation", ["kick", "hang up", "redirect"])
+def test_SPEC10_an_app_may_remove_a_participant_from_inside_its_own_join_callback(operation):
+    """The join is emitted by the joiner's own call: acting on that call at that instant must
+    not break its story (a simpy process cannot interrupt itself)."""
+    from flask import Flask, request
+
+    app = Flask("bouncer")
+
+    @app.post("/events")
+    def events():
+        form = request.form
+        if (
+            form["StatusCallbackEvent"] == "participant-join"
+            and form.get("ParticipantLabel") != "host"
+        ):
+            client = Client(form["AccountSid"], TOKEN)
+            if operation == "kick":
+                client.conferences(form["ConferenceSid"]).participants(form["CallSid"]).delete()
+            elif operation == "hang up":
+                client.calls(form["CallSid"]).update(status="completed")
+            else:
+                client.calls(form["CallSid"]).update(
+                    twiml="<Response><Say>Not today</Say></Response>"
+                )
+        return "", 204
+
+    timeline = conference_sim.run(conference_sim.Scenario.from_yaml(SCENARIO), app=app)
+    bob = [(e.t, e.event) for e in timeline.events(call="bob")]
+    assert bob[1:3] == [(10, "participant-join"), (10, "participant-leave")]
+    assert (
+        bob[-1][1] == "call-end"
+        and bob[-1][0] == {"kick": 10, "hang up": 10, "redirect": 11}[operation]
+    )

@@ -18,10 +18,23 @@ def test_the_customer_waits_with_music_until_an_agent_comes(conference_sim):
     assert timeline.state_at(60).conference("support").participants["customer"].waiting
     assert timeline.events("wait-stop", call="customer")[0].t == 90
     # the app received every statusCallback, signed (its before_request refuses any other)
-    assert [e["StatusCallbackEvent"] for e in web.EVENTS] == [
-        "participant-join", "participant-join", "conference-start",
-        "participant-leave", "participant-leave", "conference-end",
+    assert [(e["StatusCallbackEvent"], e.get("ParticipantLabel")) for e in web.EVENTS] == [
+        ("participant-join", "customer"), ("participant-mute", "customer"),
+        ("participant-join", "agent"), ("conference-start", None),
+        ("participant-unmute", "customer"), ("participant-join", "supervisor"),
+        ("participant-hold", "customer"), ("participant-leave", "supervisor"),
+        ("participant-unhold", "customer"), ("participant-leave", "agent"),
+        ("participant-leave", "customer"), ("conference-end", None),
     ]  # fmt: skip
+
+
+def test_the_app_coaches_the_agent_through_the_rest_api(conference_sim):
+    timeline = conference_sim.run("scenarios/support-desk.yaml")
+    supervisor = timeline.events("participant-join", call="supervisor")[0]
+    assert (supervisor.t, supervisor.params["Coaching"]) == (95, "true")
+    assert timeline.state_at(100).conference("support").participants["customer"].held
+    h = conference_sim.run("scenarios/support-desk.yaml")  # deterministic: same bytes again
+    assert h.to_jsonl() == timeline.to_jsonl()
 
 
 def test_an_agent_who_hangs_up_ends_the_room_and_the_customer_hears_goodbye(conference_sim):

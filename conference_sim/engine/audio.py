@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from ..model import Pause, Play, Redirect, Say
+from .clock import interrupt
 from .media import MAX_INSTANT_REDIRECTS, playing
 from .transport import HttpRequest, HttpResponse
 
@@ -65,8 +66,7 @@ class Player:
 
     def stop(self) -> None:
         self.now_playing = None
-        if self.process is not None and self.process.is_alive:
-            self.process.interrupt("stopped")
+        interrupt(self.sim.clock, self.process, "stopped")
         self.process = None
 
     def fetch(self, url: str, *, standalone: bool = True) -> HttpResponse:

@@ -16,6 +16,7 @@ from attrs import frozen
 from ..events import Request
 from ..model import CallSpec, Dial, Document, Hangup, Pause, Play, Redirect, Say
 from ..states import CallState
+from .clock import interrupt
 from .documents import runnable
 from .media import MAX_INSTANT_REDIRECTS, playing
 from .params import dial_params, voice_params
@@ -111,8 +112,7 @@ class Call:
         if self.participant is not None:
             self.participant.room.remove(self.participant, "hangup")
         self.end(reason)
-        if self.process is not None and self.process.is_alive:
-            self.process.interrupt(HungUp())
+        self.interrupt(HungUp())
 
     def set_talking(self, on: bool) -> None:
         self.talking = on
@@ -145,8 +145,10 @@ class Call:
         """REST call update (Url/Twiml): leave the conference (no Dial action), run document."""
         if self.participant is not None:
             self.participant.room.remove(self.participant, "redirect")
-        if self.process is not None and self.process.is_alive:
-            self.process.interrupt(Redirected(document, url))
+        self.interrupt(Redirected(document, url))
+
+    def interrupt(self, cause: object) -> None:
+        interrupt(self.clock, self.process, cause)
 
     def run_document(self, doc: Document, url: str | None) -> Generator[simpy.Event, Any, str]:
         verbs, i, hops, last_t = doc.verbs, 0, 0, -1
@@ -209,7 +211,7 @@ class Call:
             send_action = refused.code != 16025
             self.finish_dial(verb, "failed", refused.code, joined_ms=None, send_action=send_action)
             return self.after_dial(verb)
-        self.participant = p
+        # (the room set self.participant; the app may already have taken it out again)
         if verb.time_limit_ms is not None:
             self.clock.after(verb.time_limit_ms, lambda: self.time_limit(p))
         try:
@@ -238,8 +240,8 @@ class Call:
         self.participant = None
         redirected = why == "redirect"  # the call runs other cXML: its Dial action is not asked
         self.finish_dial(p.dial, "answered", joined_ms=p.joined_ms, send_action=not redirected)
-        if why not in ("hangup", "redirect") and self.process is not None and self.process.is_alive:
-            self.process.interrupt(DialOver(why))
+        if why not in ("hangup", "redirect"):
+            self.interrupt(DialOver(why))
 
     def finish_dial(
         self,

@@ -55,3 +55,16 @@ class Clock(simpy.Environment):
     def after(self, ms: int, fn: Callable[[], Any]) -> None:
         """Call ``fn`` when ``ms`` have passed (a timer, MEDIA priority)."""
         self.media_wait(ms).callbacks.append(lambda _e: fn())
+
+
+def interrupt(clock: simpy.Environment, process: simpy.Process | None, cause: object) -> None:
+    """Interrupt a process with a cause. From inside that process itself (an app acting by REST
+    on an event its own step just emitted), the interrupt waits until the process next waits: a
+    simpy process cannot interrupt itself."""
+    if process is None or not process.is_alive:
+        return
+    if clock.active_process is process:
+        later = Due(clock, 0, URGENT)
+        later.callbacks.append(lambda _e: process.is_alive and process.interrupt(cause))
+        return
+    process.interrupt(cause)

@@ -130,6 +130,7 @@ class Conference:
         if len(self.participants) >= self.max_participants:
             raise Refused(16020, f"Conference is full (maxParticipants={self.max_participants})")
         p = Participant(self, call, dial, coach_of)
+        call.participant = p  # before its join is told: the app may act on it at once (REST)
         self.join(p)
         return p
 
@@ -162,6 +163,8 @@ class Conference:
                 )
         self.participants[p.call.name] = p
         self.emit("participant-join", p)
+        if self.participants.get(p.call.name) is not p:
+            return  # the app took it out again at the instant of its join (REST)
         if self.state == RoomState.INIT:
             if self.can_start():
                 self.start(by=p)

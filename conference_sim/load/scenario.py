@@ -101,7 +101,9 @@ def scenario(root: At) -> Scenario:
     action_specs = name_added_calls(action_specs, added)
     callees = root.get("callees", callee_map, {})
     name = root.get("name", name_text, "")
-    expect = root.get("expect", lambda at: expectations(at, names), None)
+    # an app (or a REST dial-out) may add calls while running: their names cannot be checked
+    dynamic = root.has("app") or root.has("callees")
+    expect = root.get("expect", lambda at: expectations(at, None if dynamic else names), None)
     return Scenario(
         calls=call_specs,
         actions=action_specs,

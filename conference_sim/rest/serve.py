@@ -13,6 +13,7 @@ that instant.
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Iterable
 from typing import IO, Any
@@ -82,6 +83,9 @@ def jsonl(events: list[Any]) -> Response:
 
 def serve(sim: Any, sink: CaptureSink, *, host: str, port: int, out: IO[str] = sys.stdout) -> int:
     try:
+        if port:  # werkzeug exits with its own message on a busy port: ask first
+            with socket.socket() as probe:
+                probe.bind((host, port))
         server = make_server(host, port, Server(sim, sink), threaded=True)
     except OSError as err:
         raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}",

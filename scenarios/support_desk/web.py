@@ -6,6 +6,9 @@ tests/test_support_desk_app.py.
 * An agent calls (from a number in AGENTS): the room starts; when the agent leaves (hangs up,
   or presses * to step out) the room ends.
 * The agent's Dial action reads the time spent with the customer; the customer hears goodbye.
+* Through the REST API (the twilio Client, unchanged): the customer is muted while waiting
+  and unmuted when the room starts; a supervisor is dialled in as a coach of the agent; the
+  customer is held while the supervisor is in the room, and unheld when the supervisor leaves.
 * Every webhook is checked with the platform's signature; statusCallbacks are kept in EVENTS.
 """
 
@@ -15,10 +18,13 @@ import os
 
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
+from twilio.rest import Client
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 AUTH_TOKEN = os.environ.get("SUPPORT_DESK_AUTH_TOKEN", "c0ffee00c0ffee00c0ffee00c0ffee00")
 AGENTS = {"+15550000100"}
+SUPERVISOR = "+15550000200"
+DESK_NUMBER = "+15559990000"
 HOLD_MUSIC = "https://cdn.example/jazz.mp3"
 ROOM = "support"
 
@@ -44,6 +50,7 @@ def voice() -> Response:
     callbacks = {
         "status_callback": "https://app.example/events",
         "status_callback_event": "start end join leave mute hold",
+        "participant_label": "agent" if request.form["From"] in AGENTS else "customer",
     }
     if request.form["From"] in AGENTS:
         dial = Dial(action="https://app.example/wrap-up", hangup_on_star=True)
@@ -81,8 +88,28 @@ def hold_music() -> Response:
 
 @app.post("/events")
 def events() -> tuple[str, int]:
-    EVENTS.append(request.form.to_dict())
+    event = request.form.to_dict()
+    EVENTS.append(event)
+    rest = Client(event["AccountSid"], AUTH_TOKEN)  # the platform's REST API
+    room = rest.conferences(event["ConferenceSid"])
+    kind, label = event["StatusCallbackEvent"], event.get("ParticipantLabel")
+    if kind == "participant-join" and label == "customer":
+        room.participants("customer").update(muted=True)  # no background noise while waiting
+    elif kind == "conference-start":
+        room.participants("customer").update(muted=False)
+        room.participants.create(  # a supervisor listens in and coaches the agent
+            from_=DESK_NUMBER, to=SUPERVISOR, label="supervisor",
+            coaching=True, call_sid_to_coach=agent_sid(room),
+        )  # fmt: skip
+    elif kind == "participant-join" and label == "supervisor":
+        room.participants("customer").update(hold=True)  # the briefing is private
+    elif kind == "participant-leave" and label == "supervisor":
+        room.participants("customer").update(hold=False)
     return "", 204
+
+
+def agent_sid(room: object) -> str:
+    return room.participants("agent").fetch().call_sid  # type: ignore[attr-defined]
 
 
 @app.post("/wrap-up")
