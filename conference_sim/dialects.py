@@ -39,6 +39,8 @@ class Dialect:
     dial_call_duration: bool
     recording_call_sid: bool
     api_host: str
+    record_end_apart: bool  # Duration/Recording* only on the deprecated conference-record-end
+    dial_bridged: bool  # the Dial action says DialBridged
 
     def group_of(self, event: str) -> str | None:
         for keyword, events in self.groups.items():
@@ -61,13 +63,15 @@ SIGNALWIRE = Dialect(
     groups=BASE_GROUPS,
     recording_events=("in-progress", "completed", "failed"),
     recording_events_default=("completed", "failed"),
-    trim_default="do-not-trim",
+    trim_default="trim-silence",
     trimmed_empty_status="failed",
     wait_verbs=frozenset({"Play", "Pause", "Redirect"}),
     call_params=True,
     dial_call_duration=True,
     recording_call_sid=True,
     api_host="https://example.signalwire.com/api/laml",
+    record_end_apart=False,
+    dial_bridged=False,
 )
 TWILIO = Dialect(
     name="twilio",
@@ -81,5 +85,7 @@ TWILIO = Dialect(
     dial_call_duration=False,
     recording_call_sid=False,
     api_host="https://api.twilio.com",
+    record_end_apart=True,
+    dial_bridged=True,
 )
 DIALECTS: dict[str, Dialect] = {"signalwire": SIGNALWIRE, "twilio": TWILIO}

@@ -8,7 +8,7 @@ import collections
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from attrs import frozen
+from attrs import field, frozen
 
 from .timeparse import seconds
 
@@ -23,7 +23,8 @@ KNOWN_EVENTS = (
     "wait-start", "wait-stop", "hold-audio-start", "hold-audio-stop", "beep",
     "announcement-start",
     "attribute-ignored", "callback-unsubscribed", "document-invalid", "document-missing",
-    "action-failed", "clock-stopped", "request-failed", "callback-failed", "call-progress",
+    "action-failed", "clock-stopped", "request-failed", "callback-failed",
+    "call-progress", "audio-loop",
 )  # fmt: skip
 
 
@@ -35,6 +36,8 @@ class Request:
     url: str
     method: str
     status: int | None = None  # the HTTP status, when the request reached an app (SPEC 9)
+    # its own form parameters when they are not the event's (Twilio's eventCallbackUrl)
+    body: dict[str, str] | None = field(default=None, eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"purpose": self.purpose, "url": self.url, "method": self.method}

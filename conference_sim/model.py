@@ -15,7 +15,8 @@ from attrs import Attribute, field, fields, frozen
 from .dialects import DIALECTS, Dialect
 
 DEFAULT_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-MAX_UNTIL_MS = 4 * 3_600_000
+MAX_UNTIL_MS = 24 * 3_600_000  # the default clock limit: a day (S5's 4 h timeLimit shows)
+DEFAULT_TIME_LIMIT_MS = 14_400_000
 DEFAULT_APP_URL = "https://app.example"
 DEFAULT_AUTH_TOKEN = "c0ffee00c0ffee00c0ffee00c0ffee00"  # documented: tests sign with it
 
@@ -133,9 +134,10 @@ class Dial:
     attrs: ConferenceAttrs
     action: str | None = cxml("action", "url")
     method: str = cxml("method", "choice", "POST", allowed=METHODS)
-    time_limit_ms: int | None = cxml("timeLimit", "seconds")
+    time_limit_ms: int = cxml("timeLimit", "seconds", 14_400_000)  # S5: 4 h on both platforms
     hangup_on_star: bool = cxml("hangupOnStar", "bool", False)
     line: int | None = None
+    ignored: tuple[str, ...] = ()  # attributes the platforms know and the simulator does not model
 
 
 DIAL_ATTRIBUTES = cxml_fields(Dial)

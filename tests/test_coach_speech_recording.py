@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import find, one, run
 
 from conference_sim.engine.simulation import Simulation
@@ -164,8 +165,8 @@ def record(dialect="signalwire", extra="", host="[45, 60]", guest="[70, 90]"):
 
 
 def test_R1_do_not_trim_records_the_whole_started_span():
-    # signalwire default trim is do-not-trim: start 30 (guest joins) to end 180 = 150 s
-    events = record()
+    # do-not-trim: start 30 (guest joins) to end 180 = 150 s
+    events = record(extra="trim: do-not-trim")
     done = one(events, "recording-completed")
     assert done.params["RecordingDuration"] == "150"
     assert done.params["RecordingStartTime"] == "Thu, 01 Jan 2026 00:00:30 +0000"
@@ -182,14 +183,14 @@ def test_R1_trim_silence_runs_from_first_to_last_audible_speech():
     assert one(events, "conference-end").params["RecordingFileSize"] == "720044"
 
 
-def test_R1_trim_ignores_speech_before_the_start_while_not_audible():
-    # host talks 10-40, audible only from 30 (start); guest 70-90: 30 .. 90 = 60 s
-    events = record(extra="trim: trim-silence", host="[10, 40]")
-    assert one(events, "recording-completed").params["RecordingDuration"] == "60"
+@pytest.mark.parametrize("dialect", ["signalwire", "twilio"])
+def test_R1_trim_defaults_to_trim_silence_in_both_dialects(dialect):
+    events = record(dialect=dialect)
+    assert one(events, "recording-completed").params["RecordingDuration"] == "45"
 
 
 def test_R1_trimmed_recording_without_speech_is_failed_or_absent_per_dialect():
-    sw = record(extra="trim: trim-silence", host="", guest="")
+    sw = record(host="", guest="")  # trim-silence is the default in both dialects (R1)
     assert one(sw, "recording-failed").requests  # signalwire default events: completed failed
     assert "RecordingUrl" not in one(sw, "conference-end").params
     tw = record(dialect="twilio", host="", guest="")  # twilio default trim is trim-silence

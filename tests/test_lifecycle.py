@@ -366,14 +366,33 @@ def test_until_stops_the_clock_inclusively():
     assert "clock-stopped" not in names(events)
 
 
-def test_default_clock_stops_at_4h_with_a_warning_when_calls_remain():
+def test_S5_the_default_timeLimit_of_4h_ends_a_stay_and_the_dial_action_follows():
     events = run("""
         calls:
-          - {name: a, conference: R}
+          - {name: a, conference: R, dial: {action: "https://app.example/after"}}
+          - {name: b, at: 60, conference: R, hangup: 2h}
+        documents:
+          https://app.example/after: <Response><Say>Time is up</Say></Response>
+    """)
+    assert at(events, 14400.0) == [
+        "participant-leave:a", "conference-end", "dial-end:a",
+    ]  # fmt: skip
+    leave = one(events, "participant-leave", "a")
+    assert leave.params["ReasonParticipantLeft"] == "participant_hung_up"
+    assert leave.params["ParticipantCallStatus"] == "in-progress"
+    assert one(events, "dial-end", "a").requests[0].url == "https://app.example/after"
+    assert one(events, "call-end", "a").t == 14401.0  # the action's document ran
+    assert "clock-stopped" not in names(events)
+
+
+def test_default_clock_stops_at_24h_with_a_warning_when_calls_remain():
+    events = run("""
+        calls:
+          - {name: a, cxml: '<Response><Play loop="0">https://cdn.example/x.mp3</Play></Response>'}
     """)
     last = events[-1]
-    assert (last.event, last.t) == ("clock-stopped", 14400.0)
-    assert at(events, 14400.0) == ["clock-stopped"]
+    assert (last.event, last.t) == ("clock-stopped", 86400.0)
+    assert at(events, 86400.0) == ["clock-stopped"]
 
 
 def test_joining_muted_counts_as_neither_mute_nor_unmute():

@@ -44,7 +44,7 @@ def test_ordering_leave_that_ends_the_conference_E1():
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {record: record-from-start}, hangup: 300}
-          - {name: b, at: 1, conference: R, hangup: 300}
+          - {name: b, at: 1, conference: R, hangup: 300, speech: [[10, 20]]}
           - {name: mod, at: 2, conference: R, attributes: {endConferenceOnExit: true}, hangup: 60}
     """)
     assert at(events, 60.0) == [
@@ -59,7 +59,7 @@ def test_ordering_end_via_api_E3():
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {record: record-from-start}, hangup: 300}
-          - {name: b, at: 1, conference: R, hangup: 300}
+          - {name: b, at: 1, conference: R, hangup: 300, speech: [[10, 20]]}
         actions:
           - {at: 60, end: R}
     """)

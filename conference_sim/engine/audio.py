@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from ..events import Request
 from ..model import Pause, Play, Redirect, Say
 from .clock import interrupt
 from .media import MAX_INSTANT_REDIRECTS, playing
@@ -115,7 +116,13 @@ class Player:
                 )
                 return True
             url = redirect.url or url
-            answer = self.fetch(url)
+            request = HttpRequest(self.purpose, url, self.method, self.params)
+            answer = self.sim.send(request)
+            entry = Request(self.purpose, url, self.method, answer.status)
+            self.log.info(  # W1: each loop asks the URL again, and the timeline says so
+                "audio-loop", kind="audio", params={"source": url}, requests=[entry]
+            )
+            self.sim.documents.report(request, answer, self.log)
 
     def play_document(
         self, url: str, verbs: tuple[Any, ...]

@@ -14,7 +14,17 @@ import simpy
 from attrs import frozen
 
 from ..events import Request
-from ..model import CallSpec, Dial, Document, Hangup, Pause, Play, Redirect, Say
+from ..model import (
+    DEFAULT_TIME_LIMIT_MS,
+    CallSpec,
+    Dial,
+    Document,
+    Hangup,
+    Pause,
+    Play,
+    Redirect,
+    Say,
+)
 from ..states import CallState
 from .clock import interrupt
 from .documents import runnable
@@ -72,6 +82,10 @@ class Call:
         self.action_answer: Document | None = None  # the Dial action's answer, to run next
         self.process: simpy.Process | None = None
         self.log = sim.log.bind(call=spec.name, account=spec.account)
+
+    @property
+    def direction(self) -> str:
+        return "outbound-api" if self.outbound is not None else "inbound"
 
     @property
     def state(self) -> CallState:
@@ -192,6 +206,14 @@ class Call:
         return "document-end"
 
     def dial(self, verb: Dial) -> Generator[simpy.Event, Any, tuple[Document | None, str | None]]:
+        if verb.ignored:  # D1: accepted, but the simulator does not model them
+            self.sim.warn(
+                self.log.bind(conference=verb.room),
+                "attribute-ignored",
+                attributes=" ".join(verb.ignored),
+                reason="the platform knows these attributes but the simulator does not model "
+                "them; the run goes on as if they were absent",
+            )
         room = self.sim.room(self.account, verb.room, verb.attrs)
         try:
             p = room.admit(self, verb)
@@ -212,7 +234,9 @@ class Call:
             self.finish_dial(verb, "failed", refused.code, joined_ms=None, send_action=send_action)
             return self.after_dial(verb)
         # (the room set self.participant; the app may already have taken it out again)
-        if verb.time_limit_ms is not None:
+        if verb.time_limit_ms == DEFAULT_TIME_LIMIT_MS:
+            self.sim.limit_stay(p, self.clock.now_ms + verb.time_limit_ms)
+        else:
             self.clock.after(verb.time_limit_ms, lambda: self.time_limit(p))
         try:
             yield self.clock.event()  # in the conference until an interrupt says otherwise

@@ -53,6 +53,7 @@ class Conference:
         groups = creator.status_callback_event or ()
         self.subscribed = frozenset(e for g in groups for e in self.dialect.groups[g])
         self.max_participants = creator.max_participants
+        self.region = creator.region
         trim = creator.trim or self.dialect.trim_default
         self.trim = trim == "trim-silence"
         self.recording_events = (
@@ -153,6 +154,11 @@ class Conference:
             self.open(p)
         else:
             ignored = sorted(ROOM_ATTRIBUTES & p.attrs.given)
+            region = p.attrs.region
+            if region is not None and self.region is None:
+                self.region = region  # A1: the first participant that gives one sets it
+            elif region is not None and region != self.region:
+                ignored.append("region")
             if ignored:
                 self.sim.warn(
                     p.log,
@@ -277,19 +283,6 @@ class Conference:
         if rec is not None and rec.end_ms is None:
             (rec.speech_started if on else rec.speech_stopped)(self.clock.now_ms)
 
-    def add_failed(self, call: Call, attrs: ConferenceAttrs, status: str) -> None:
-        """A dialled participant who never answered (busy, no-answer, failed): the room is
-        told with a participant-leave and no join (Twilio's participant_add_failed)."""
-        p = Participant(self, call, Dial(room=self.name, attrs=attrs), None)
-        self.emit(
-            "participant-leave",
-            p,
-            extra={
-                "ParticipantCallStatus": status,
-                "ReasonParticipantLeft": "participant_add_failed",
-            },
-        )
-
     # -- leaving and ending -------------------------------------------------------------------
     def detach(self, p: Participant, cause: str) -> None:
         """Take p out: its speech and audio stop, then participant-leave."""
@@ -301,12 +294,12 @@ class Conference:
             p.announcement.stop()
             p.announcement = None
         del self.participants[p.call.name]
+        self.sim.stay_over(p)
         status, reason = LEAVE_REASONS[cause]
-        self.emit(
-            "participant-leave",
-            p,
-            extra={"ParticipantCallStatus": status, "ReasonParticipantLeft": reason},
-        )
+        extra = {"ParticipantCallStatus": status, "ReasonParticipantLeft": reason}
+        if self.dialect.call_params:  # SignalWire's CallStatus agrees with it
+            extra["CallStatus"] = status
+        self.emit("participant-leave", p, extra=extra)
 
     def remove(self, p: Participant, cause: str) -> None:
         """S5/E1/E2: p leaves (maybe ending the room); then each call removed hears of it,
@@ -360,17 +353,16 @@ class Conference:
             extra["CallSidEndingConference"] = by.call.sid
             if by.label is not None:
                 extra["ParticipantLabelEndingConference"] = by.label
-        extra["Duration"] = str(duration)
+        record = {"Duration": str(duration)}  # what the deprecated conference-record-end says
         rec = self.recording
         if rec is not None:
             rec.stop(self.clock.now_ms)
             if not rec.empty:
-                extra["RecordingUrl"] = rec.url
-                extra["RecordingFileSize"] = str(rec.file_size)
-        also = ()
-        if self.creator.event_callback_url:
-            also = (Request("eventCallbackUrl", self.creator.event_callback_url, "POST"),)
-        self.emit("conference-end", extra=extra, also=also)
+                record["RecordingUrl"] = rec.url
+                record["RecordingFileSize"] = str(rec.file_size)
+        if not self.dialect.record_end_apart:  # SignalWire keeps them on conference-end
+            extra.update(record)
+        self.emit("conference-end", extra=extra, also=cb.event_callback(self, record))
         if rec is not None:
             status = self.dialect.trimmed_empty_status if rec.empty else "completed"
             recording_event(self, status)

@@ -18,6 +18,7 @@ from ..actions import AddParticipant
 from ..events import Request
 from ..model import Callee, CallSpec, Dial, Document
 from .params import rfc2822
+from .participant import Participant
 
 if TYPE_CHECKING:
     from .call import Call
@@ -128,8 +129,10 @@ def fail(sim: Simulation, call: Call, status: str) -> None:
     leg = call.outbound
     assert leg is not None
     room = sim.directory.room(call.account, leg.action.conference)
-    if room is not None:
-        room.add_failed(call, leg.action.attrs, status)
+    if room is not None:  # the room is told with a leave and no join (participant_add_failed)
+        p = Participant(room, call, Dial(room=room.name, attrs=leg.action.attrs), None)
+        extra = {"ParticipantCallStatus": status, "ReasonParticipantLeft": "participant_add_failed"}
+        room.emit("participant-leave", p, extra=extra)
     leg.progress(status)
     call.ended = True
     sim.directory.call_ended(call, started=False)

@@ -10,6 +10,8 @@ import functools
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
+from ..events import Request
+
 if TYPE_CHECKING:
     from .call import Call
     from .conference import Conference
@@ -52,7 +54,7 @@ def call_params(call: Call) -> dict[str, str]:
         "From": call.spec.from_,
         "To": call.spec.to,
         "CallStatus": "in-progress",
-        "Direction": "inbound",
+        "Direction": call.direction,
         "ApiVersion": "2010-04-01",
     }
 
@@ -87,8 +89,14 @@ def dial_params(
     }
     if error is not None:
         params["ErrorCode"] = str(error)
-    if call.sim.dialect.dial_call_duration:
+    dialect = call.sim.dialect
+    if dialect.dial_call_duration:
         params["DialCallDuration"] = str(whole_seconds(in_conference_ms))
+    if dialect.dial_bridged:  # Twilio: whether the call was ever in the conference
+        params["DialBridged"] = flag(status == "answered")
+    if dialect.call_params:  # SignalWire: the standard parameters of every request
+        params["ApiVersion"] = "2010-04-01"
+        params["Direction"] = call.direction
     return params
 
 
@@ -102,6 +110,24 @@ def voice_params(call: Call, status: str = "in-progress") -> dict[str, str]:
         "Caller": call.spec.from_,
         "Called": call.spec.to,
         "CallStatus": status,
-        "Direction": "inbound",
+        "Direction": call.direction,
         "ApiVersion": "2010-04-01",
     }
+
+
+def event_callback(room: Conference, record: dict[str, str]) -> tuple[Request, ...]:
+    """The eventCallbackUrl request at the end (SPEC 4). Twilio: the deprecated
+    conference-record-end (``record``: Duration, RecordingUrl, RecordingFileSize), and none at
+    all when recordingStatusCallback is set; SignalWire: the conference-end parameters."""
+    url = room.creator.event_callback_url
+    if not url:
+        return ()
+    if not room.dialect.record_end_apart:
+        return (Request("eventCallbackUrl", url, "POST"),)
+    if room.creator.recording_status_callback:
+        return ()
+    body = conference_params(room, "conference-record-end", room.clock.now_ms)
+    del body["StatusCallbackEvent"]
+    body["EventName"] = "conference-record-end"
+    body.update(record)
+    return (Request("eventCallbackUrl", url, "POST", body=body),)

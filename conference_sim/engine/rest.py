@@ -171,15 +171,13 @@ def announcement_done(
         holder.announcement = None
     if room.state == "completed":
         return
-    extra = {"AnnounceUrl": url}
-    if target is not None:
-        extra["CallSid"] = target.call.sid
+    extra = {"AnnounceUrl": url}  # to one participant: that participant's parameters too
     if room.dialect.name == "twilio":
         if ok:
-            room.emit("announcement-end", extra=extra)
+            room.emit("announcement-end", target, extra=extra)
         else:
             extra["ReasonAnnouncementFailed"] = f"could not fetch {url}"
-            room.emit("announcement-fail", extra=extra)
+            room.emit("announcement-fail", target, extra=extra)
     elif ok:
         room.audio("announcement-end", target, url=url)
 

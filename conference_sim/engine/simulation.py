@@ -22,12 +22,13 @@ from ..model import MAX_UNTIL_MS, CallSpec, ConferenceAttrs, Scenario
 from ..states import State
 from . import rest
 from .call import Call
-from .clock import STEP, STOP, Clock
+from .clock import MEDIA, STEP, STOP, Clock
 from .conference import Conference
 from .directory import Directory
 from .documents import DocumentServer, failed
 from .eventlog import EventLog
 from .hearing import Hearing
+from .participant import Participant
 from .transport import HttpRequest, HttpResponse, ScenarioTransport, Transport
 
 
@@ -80,6 +81,8 @@ class Simulation:
         if attach is not None:  # the app transport wants to know its run (the REST API)
             attach(self)
         self.counter = itertools.count()
+        self.time_limits: dict[int, tuple[int, Participant]] = {}  # in join (deadline) order
+        self.time_limit_timer: simpy.Event | None = None
         if calls is None:  # a file: every call known from the start (hearing lists them all)
             for spec in scenario.calls:
                 self.directory.add_call(Call(self, spec))
@@ -172,7 +175,7 @@ class Simulation:
             entry[-1]()
 
     def run(self) -> Simulation:
-        """Run to the end: ``until``, or when nothing is left to happen (at most 4 h)."""
+        """Run to the end: ``until``, or when nothing is left to happen (at most 24 h)."""
         if not self.stop_event.processed:
             self.clock.run(until=self.stop_event)
         self.close()
@@ -226,7 +229,7 @@ class Simulation:
             self.warn(
                 self.log,
                 "clock-stopped",
-                reason=f"the run stopped at the 4 h limit with {live} call(s) "
+                reason=f"the run stopped at the 24 h limit with {live} call(s) "
                 "still connected; set 'until' to choose when to stop",
             )
 
@@ -251,6 +254,33 @@ class Simulation:
             return self.directory.calls[spec.name]
         return self.directory.add_call(Call(self, spec))
 
+    def limit_stay(self, p: Participant, deadline_ms: int) -> None:
+        """S5: the default Dial timeLimit (4 h). Every stay has the same limit, so deadlines come
+        in join order: one timer serves them all, and a stay that ends sooner is forgotten
+        (``stay_over``), so memory follows the live participants."""
+        self.time_limits[id(p)] = (deadline_ms, p)
+        if self.time_limit_timer is None:
+            self.arm_time_limit()
+
+    def stay_over(self, p: Participant) -> None:
+        self.time_limits.pop(id(p), None)
+
+    def arm_time_limit(self) -> None:
+        deadline, _p = next(iter(self.time_limits.values()))
+        self.time_limit_timer = self.clock.due(deadline - self.now, MEDIA)
+        self.time_limit_timer.callbacks.append(self.time_limit_reached)
+
+    def time_limit_reached(self, _event: simpy.Event) -> None:
+        self.time_limit_timer = None
+        while self.time_limits:
+            key, (deadline, p) = next(iter(self.time_limits.items()))
+            if deadline > self.now:
+                break
+            del self.time_limits[key]
+            p.call.time_limit(p)
+        if self.time_limits:
+            self.arm_time_limit()
+
     def at(self, t_ms: int, step: Callable[[], Any]) -> None:
         """A step added while running (REST): due at ``t_ms`` (not before now), STEP priority."""
         self.clock.due(max(0, t_ms - self.now), STEP).callbacks.append(lambda _e: step())
@@ -270,7 +300,8 @@ class Simulation:
     def deliver(self, request: Request, event: dict[str, Any]) -> Request:
         """Send a callback through the transport, with the event's parameters; its answer changes
         nothing in the room, but a failure is told (``callback-failed``) right after the event."""
-        sent = HttpRequest(request.purpose, request.url, request.method, event.get("params") or {})
+        params = request.body if request.body is not None else event.get("params") or {}
+        sent = HttpRequest(request.purpose, request.url, request.method, params)
         answer = self.send(sent)
         if answer.kind == "failed":
             log = self.log.bind(
@@ -281,7 +312,7 @@ class Simulation:
             self.pending.append(lambda: failed(self.warn, log, sent, answer))
         if answer.status is None:
             return request
-        return Request(request.purpose, request.url, request.method, answer.status)
+        return Request(request.purpose, request.url, request.method, answer.status, request.body)
 
     def send(self, request: HttpRequest, *, standalone: bool = False) -> HttpResponse:
         """Every request the platform makes, through the transport. REST operations the app

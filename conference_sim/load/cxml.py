@@ -31,7 +31,8 @@ from ..model import (
 from .schema import CALLSID_LIKE, URL
 
 VERBS_FOLLOWED = ("Say", "Play", "Pause", "Redirect", "Hangup", "Dial")
-# <Dial> attributes that exist on the platforms but change nothing for a conference.
+# Attributes the platforms (and their SDKs' builders) know that the simulator does not model:
+# accepted, with an attribute-ignored warning when the Dial runs (D1).
 DIAL_INERT = (
     "callerId",
     "timeout",
@@ -40,10 +41,21 @@ DIAL_INERT = (
     "recordingStatusCallback",
     "recordingStatusCallbackMethod",
     "recordingStatusCallbackEvent",
+    "recordingConfigurationId",
+    "recordingTrack",
     "answerOnBridge",
     "ringTone",
     "sequential",
     "callReason",
+    "referUrl",
+    "referMethod",
+    "events",
+    "passports",
+)
+CONFERENCE_INERT = ("recordingConfigurationId",)
+# SSML inside <Say> counts as its text (D1)
+SSML = frozenset(
+    {"prosody", "break", "emphasis", "lang", "p", "phoneme", "s", "say-as", "sub", "w"}
 )
 
 
@@ -160,7 +172,7 @@ def _fields(
 
 def conference_attrs(raw: dict[str, str], dialect: Dialect) -> ConferenceAttrs:
     """Validate ``<Conference>`` attributes (cXML names, string values) into ConferenceAttrs."""
-    kw = _fields(raw, CONFERENCE_ATTRIBUTES, dialect, "Conference")
+    kw = _fields(raw, CONFERENCE_ATTRIBUTES, dialect, "Conference", CONFERENCE_INERT)
     return ConferenceAttrs(**kw, given=frozenset(raw))  # type: ignore[arg-type]
 
 
@@ -172,7 +184,13 @@ def dial(room: str, conf: dict[str, str], dial_raw: dict[str, str], dialect: Dia
     if len(room) > 128:
         raise DocumentError(f"room name is {len(room)} characters long; at most 128 are allowed")
     kw = _fields(dial_raw, DIAL_ATTRIBUTES, dialect, "Dial", DIAL_INERT)
-    return Dial(room=room, attrs=conference_attrs(conf, dialect), **kw)  # type: ignore[arg-type]
+    try:
+        attrs = conference_attrs(conf, dialect)
+    except DocumentError as err:
+        err.element = "Conference"  # type: ignore[attr-defined]
+        raise
+    ignored = [n for n in dial_raw if n in DIAL_INERT] + [n for n in conf if n in CONFERENCE_INERT]
+    return Dial(room=room, attrs=attrs, ignored=tuple(ignored), **kw)  # type: ignore[arg-type]
 
 
 def _loop(el: ET.Element, verb: str) -> int:
@@ -195,11 +213,22 @@ def _only(el: ET.Element, allowed: tuple[str, ...]) -> None:
 def _verb(el: ET.Element, dialect: Dialect) -> Verb:
     tag = el.tag
     text = (el.text or "").strip()
+    if tag not in VERBS_FOLLOWED:
+        raise DocumentError(
+            f"<{tag}> is not a verb the simulator follows; allowed: {', '.join(VERBS_FOLLOWED)}"
+        )
+    if tag == "Say":  # SSML inside counts as its text
+        _only(el, ("loop", "voice", "language"))
+        for child in el.iter():
+            if child is not el and child.tag not in SSML:
+                raise DocumentError(
+                    f"<Say> cannot contain <{child.tag}>; allowed inside: SSML "
+                    f"({', '.join(sorted(SSML))})"
+                )
+        spoken = " ".join("".join(el.itertext()).split())
+        return Say(text=spoken, loop=_loop(el, tag))
     if len(el) and tag != "Dial":
         raise DocumentError(f"<{tag}> cannot contain <{el[0].tag}>")
-    if tag == "Say":
-        _only(el, ("loop", "voice", "language"))
-        return Say(text=text, loop=_loop(el, tag))
     if tag == "Play":
         _only(el, ("loop", "digits"))
         if not text:
@@ -237,9 +266,7 @@ def _verb(el: ET.Element, dialect: Dialect) -> Verb:
         if len(noun):
             raise DocumentError(f"<Conference> cannot contain <{noun[0].tag}>")
         return dial(noun.text or "", dict(noun.attrib), dict(el.attrib), dialect)
-    raise DocumentError(
-        f"<{tag}> is not a verb the simulator follows; allowed: {', '.join(VERBS_FOLLOWED)}"
-    )
+    raise AssertionError(tag)  # pragma: no cover - every followed verb is handled above
 
 
 def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Document:
@@ -272,7 +299,9 @@ def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Doc
         try:
             verbs.append(_verb(el, dialect))
         except DocumentError as err:
-            raise err.located(where=f"verb {index + 1} <{el.tag}>") from None
+            element = getattr(err, "element", None)  # an error in the <Conference> noun
+            here = f"verb {index + 1} <{el.tag}>" + (f"<{element}>" if element else "")
+            raise err.located(where=here) from None
     return Document(verbs=tuple(verbs), source=source)
 
 

@@ -38,7 +38,7 @@ def conference(room: Conference) -> dict[str, Any]:
         "date_updated": date(sim, room.updated_ms),
         "friendly_name": room.name,
         "reason_conference_ended": room.end_reason,
-        "region": room.creator.region or "us1",
+        "region": room.region or "us1",
         "sid": room.sid,
         "status": str(room.state),
         "subresource_uris": {
