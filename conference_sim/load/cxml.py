@@ -225,7 +225,7 @@ def _verb(el: ET.Element, dialect: Dialect) -> Verb:
                     f"<Say> cannot contain <{child.tag}>; allowed inside: SSML "
                     f"({', '.join(sorted(SSML))})"
                 )
-        spoken = " ".join("".join(el.itertext()).split())
+        spoken = " ".join(" ".join(el.itertext()).split())
         return Say(text=spoken, loop=_loop(el, tag))
     if len(el) and tag != "Dial":
         raise DocumentError(f"<{tag}> cannot contain <{el[0].tag}>")
