@@ -359,11 +359,21 @@ def test_until_stops_the_clock_inclusively():
         until: 30
         calls:
           - {name: a, conference: R, hangup: 30}
-          - {name: b, at: 31, conference: R}
+          - {name: b, at: 30, conference: R, hangup: 31}
     """)
-    assert find(events, "call-end", "a")
-    assert not find(events, "call-start", "b")
+    assert find(events, "call-end", "a") and find(events, "call-start", "b")  # at 30: in
+    assert not find(events, "call-end", "b")  # at 31: after the clock stopped
     assert "clock-stopped" not in names(events)
+
+
+def test_a_call_arriving_after_until_is_a_load_error_not_an_empty_timeline():
+    import pytest
+
+    from conference_sim import Scenario, ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_yaml("until: 30\ncalls:\n  - {name: b, at: 31, conference: R}\n", "s.yaml")
+    assert "s.yaml:3: calls[0].at: the call arrives at 31s, after the clock stops" in str(err.value)
 
 
 def test_S5_the_default_timeLimit_of_4h_ends_a_stay_and_the_dial_action_follows():

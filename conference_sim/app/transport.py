@@ -32,6 +32,7 @@ from .signing import signature_headers
 from .target import Target
 
 TIMEOUT_S = 15.0
+MAX_BODY = 100_000  # characters: as a scenario's document
 USER_AGENT = "conference-sim (TwilioProxy/1.1 compatible)"
 
 
@@ -123,6 +124,8 @@ class AppTransport:
         if request.purpose in MEDIA_PURPOSES and content_type.startswith("audio/"):
             ms = self.media.get(request.url, UNKNOWN_MEDIA_MS)
             return HttpResponse("media", media_ms=ms, status=status)
+        if len(body) > MAX_BODY:
+            return failure(12100, status, f"the answer is {len(body):,} characters; too large")
         try:
             document = parse_document(body, self.dialect, source=request.url)
         except DocumentError as err:

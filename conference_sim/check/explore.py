@@ -54,7 +54,8 @@ def scenarios(profile: str = "medium") -> Any:
         calls = [draw(call(name, names, rooms)) for name in names]
         data: dict[str, Any] = {"dialect": draw(st.sampled_from(["signalwire", "twilio"]))}
         if draw(st.booleans()) and draw(st.booleans()):
-            data["until"] = draw(st.integers(1, size["span"] // 5 + 60)) * 5
+            until = draw(st.integers(1, size["span"] // 5 + 60)) * 5
+            data["until"] = max(until, *(c["at"] for c in calls))  # every call gets to arrive
         data["calls"] = calls
         verbs = ["mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce"]
         actions = []

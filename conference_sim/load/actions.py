@@ -21,6 +21,7 @@ from ..actions import (
 )
 from ..dialects import Dialect
 from ..errors import DocumentError
+from ..timeparse import excerpt
 from . import cxml
 from .documents import document
 from .schema import (
@@ -68,7 +69,7 @@ def words(allowed: tuple[str, ...]) -> Validator[tuple[str, ...]]:
         found = tuple(re.split(r"[\s,]+", string()(at).strip()))
         bad = [w for w in found if w not in allowed]
         if bad:
-            raise at.fail(f"{bad[0]!r} is not allowed; allowed: {' '.join(allowed)}")
+            raise at.fail(f"{excerpt(bad[0])} is not allowed; allowed: {' '.join(allowed)}")
         return found
 
     return check

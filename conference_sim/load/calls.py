@@ -10,6 +10,7 @@ from typing import Any
 from ..dialects import Dialect
 from ..errors import DocumentError, ScenarioError
 from ..model import CallSpec, Dial, Document, Press, Speech
+from ..timeparse import excerpt
 from . import cxml
 from .documents import document
 from .schema import CALLSID_LIKE, METHOD, At, describe, mapping, no_such_call, string, time, url
@@ -45,7 +46,7 @@ def calls(at: At, dialect: Dialect) -> tuple[CallSpec, ...]:
         spec = call(item, i, dialect)
         if spec.name in seen:
             raise item.child("name").fail(
-                f"duplicate call name {spec.name!r} (calls[{seen[spec.name]}] has it too); "
+                f"duplicate call name {excerpt(spec.name)} (calls[{seen[spec.name]}] has it too); "
                 "names must be unique",
                 line=item.line,
             )
@@ -149,14 +150,21 @@ def shorthand(at: At, dialect: Dialect) -> Document:
     return Document(verbs=(verb,), source=f"{at.where}.conference")
 
 
+MAX_PER_CALL = 1000  # speech intervals, key presses
+
+
 def speech(at: At) -> tuple[Speech, ...]:
     if not isinstance(at.value, list):
         raise at.fail(f"must be {SPEECH_SHAPE}; got {describe(at.value)}")
+    if len(at.value) > MAX_PER_CALL:
+        raise at.fail(f"has {len(at.value):,} intervals; at most {MAX_PER_CALL} are allowed")
     out = []
     for item in at.items():
         pair = item.value
         if not isinstance(pair, list) or len(pair) != 2:
-            raise item.fail(f"must be a [start, end] pair; got {pair!r}; allowed: {SPEECH_SHAPE}")
+            raise item.fail(
+                f"must be a [start, end] pair; got {excerpt(pair)}; allowed: {SPEECH_SHAPE}"
+            )
         start = time("speech start")(At(pair, 0, item.where, at.path))
         end = time("speech end")(At(pair, 1, item.where, at.path))
         if end <= start:
@@ -177,6 +185,8 @@ def presses(at: At) -> tuple[Press, ...]:
     if isinstance(raw, Mapping):  # one press written without the list
         items = [At(_Single(raw), 0, f"{at.where}[0]", at.path)]
     elif isinstance(raw, list):
+        if len(raw) > MAX_PER_CALL:
+            raise at.fail(f"has {len(raw):,} presses; at most {MAX_PER_CALL} are allowed")
         items = list(at.items())
     else:
         raise at.fail("must be a list of {at, digits} mappings")
@@ -213,7 +223,7 @@ def check_coaches(
         if isinstance(v, Dial)
     ]
     dials += [
-        (f"documents[{u!r}]", None, v)
+        (f"documents[{excerpt(u)}]", None, v)
         for u, d in documents.items()
         for v in d.verbs
         if isinstance(v, Dial)
@@ -237,8 +247,8 @@ def check_voice_urls(
         if spec.url is None or spec.url in documents or under(spec.url, app_url):
             continue
         raise item.child("url").fail(
-            f"{spec.url!r} is neither under app_url ({app_url}) nor in documents; allowed: a "
-            "URL of the app, or one the scenario's documents answer"
+            f"{excerpt(spec.url)} is neither under app_url ({app_url}) nor in documents; "
+            "allowed: a URL of the app, or one the scenario's documents answer"
         )
 
 

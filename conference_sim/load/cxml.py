@@ -28,6 +28,7 @@ from ..model import (
     Say,
     Verb,
 )
+from ..timeparse import excerpt
 from .schema import CALLSID_LIKE, URL
 
 VERBS_FOLLOWED = ("Say", "Play", "Pause", "Redirect", "Hangup", "Dial")
@@ -62,7 +63,7 @@ SSML = frozenset(
 def _allowed(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise DocumentError(
-            f"{name}={value!r} is not allowed; allowed: {', '.join(allowed)}", where=name
+            f"{name}={excerpt(value)} is not allowed; allowed: {', '.join(allowed)}", where=name
         )
     return value
 
@@ -72,7 +73,7 @@ def _url(name: str, value: str, *, empty_ok: bool = False) -> str:
         return value
     if not URL.match(value):
         allowed = "an absolute http(s) URL" + (" or the empty string" if empty_ok else "")
-        raise DocumentError(f"{name}={value!r} is not {allowed}", where=name)
+        raise DocumentError(f"{name}={excerpt(value)} is not {allowed}", where=name)
     return value
 
 
@@ -90,9 +91,9 @@ def _words(name: str, value: str, allowed: tuple[str, ...], dialect: Dialect) ->
 
 
 def _max_participants(name: str, value: str) -> int:
-    if not re.fullmatch(r"\d+", value) or not 1 <= int(value) <= 250:
+    if not re.fullmatch(r"\d{1,3}", value) or not 1 <= int(value) <= 250:
         raise DocumentError(
-            f"maxParticipants={value!r} is not allowed; allowed: a whole number "
+            f"maxParticipants={excerpt(value)} is not allowed; allowed: a whole number "
             "from 1 to 250 (the platform rejects others with 16002)",
             where=name,
         )
@@ -100,9 +101,9 @@ def _max_participants(name: str, value: str) -> int:
 
 
 def _seconds(name: str, value: str) -> int:
-    if not re.fullmatch(r"\d+", value) or int(value) < 1:
+    if not re.fullmatch(r"\d{1,7}", value) or int(value) < 1:
         raise DocumentError(
-            f"{name}={value!r} is not allowed; allowed: a whole number of seconds ≥ 1",
+            f"{name}={excerpt(value)} is not allowed; allowed: a whole number of seconds ≥ 1",
             where=name,
         )
     return int(value) * 1000
@@ -117,7 +118,7 @@ def _call(name: str, value: str) -> str:
 def _label(name: str, value: str) -> str:
     if not value or len(value) > 128 or "/" in value or CALLSID_LIKE.match(value):
         raise DocumentError(
-            f"participantLabel={value!r} is not allowed; allowed: 1 to 128 characters, "
+            f"participantLabel={excerpt(value)} is not allowed; allowed: 1 to 128 characters, "
             "no '/', not shaped like a CallSid (the platform answers 16023)",
             where=name,
         )
@@ -164,7 +165,7 @@ def _fields(
         elif name not in inert:
             known = [*table, *inert] if inert else sorted(table)
             raise DocumentError(
-                f"unknown <{element}> attribute {name!r}; allowed: {', '.join(known)}",
+                f"unknown <{element}> attribute {excerpt(name)}; allowed: {', '.join(known)}",
                 where=name,
             )
     return kw
@@ -195,9 +196,9 @@ def dial(room: str, conf: dict[str, str], dial_raw: dict[str, str], dialect: Dia
 
 def _loop(el: ET.Element, verb: str) -> int:
     value = el.get("loop", "1")
-    if not re.fullmatch(r"\d+", value) or int(value) > 1000:
+    if not re.fullmatch(r"\d{1,4}", value) or int(value) > 1000:
         raise DocumentError(
-            f"<{verb} loop={value!r}> is not allowed; allowed: a whole number 0..1000 "
+            f"<{verb} loop={excerpt(value)}> is not allowed; allowed: a whole number 0..1000 "
             "(0 loops forever)"
         )
     return int(value)
@@ -207,7 +208,9 @@ def _only(el: ET.Element, allowed: tuple[str, ...]) -> None:
     extra = sorted(set(el.attrib) - set(allowed))
     if extra:
         names = ", ".join(allowed) if allowed else "none"
-        raise DocumentError(f"<{el.tag}> has unknown attribute {extra[0]!r}; allowed: {names}")
+        raise DocumentError(
+            f"<{el.tag}> has unknown attribute {excerpt(extra[0])}; allowed: {names}"
+        )
 
 
 def _verb(el: ET.Element, dialect: Dialect) -> Verb:
@@ -237,9 +240,10 @@ def _verb(el: ET.Element, dialect: Dialect) -> Verb:
     if tag == "Pause":
         _only(el, ("length",))
         length = el.get("length", "1")
-        if not re.fullmatch(r"\d+", length):
+        if not re.fullmatch(r"\d{1,5}", length) or int(length) > 86400:
             raise DocumentError(
-                f"<Pause length={length!r}> is not allowed; allowed: a whole number of seconds"
+                f"<Pause length={excerpt(length)}> is not allowed; allowed: a whole number of "
+                "seconds up to 86400"
             )
         return Pause(length_ms=int(length) * 1000)
     if tag == "Redirect":
@@ -256,7 +260,7 @@ def _verb(el: ET.Element, dialect: Dialect) -> Verb:
         nouns = list(el)
         if text or len(nouns) != 1 or nouns[0].tag != "Conference":
             found = ", ".join(f"<{n.tag}>" for n in nouns) or (
-                f"the text {text!r}" if text else "nothing"
+                f"the text {excerpt(text)}" if text else "nothing"
             )
             raise DocumentError(
                 "<Dial> must hold exactly one <Conference> noun (the simulator follows conference "
@@ -290,6 +294,11 @@ def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Doc
         line = err.position[0] if getattr(err, "position", None) else None
         msg = str(err).split(":")[0]
         raise DocumentError(f"malformed XML: {msg}", line=line) from None
+    except (LookupError, ValueError) as err:  # e.g. <?xml encoding="nonsense"?>
+        raise DocumentError(
+            f"the XML declaration cannot be followed ({excerpt(str(err))}); write "
+            '<?xml version="1.0" encoding="UTF-8"?> or leave it out'
+        ) from None
     if root.tag != "Response":
         raise DocumentError(f"the document's root element must be <Response>; found <{root.tag}>")
     if root.attrib:

@@ -6,8 +6,11 @@ from typing import Any
 
 from ..errors import DocumentError, ScenarioError
 from ..model import Document
+from ..timeparse import excerpt
 from . import cxml
 from .schema import URL, At, describe, time
+
+MAX_DOCUMENT = 100_000
 
 
 def url_map(at: At, what: str) -> list[At]:
@@ -16,7 +19,7 @@ def url_map(at: At, what: str) -> list[At]:
         return []
     if not isinstance(at.value, dict):
         raise at.fail(f"must be a mapping of URL: {what}; got {describe(at.value)}")
-    return [at.child(url, f"[{url!r}]") for url in at.value]
+    return [at.child(url, f"[{excerpt(url)}]") for url in at.value]
 
 
 def media_map(at: At) -> dict[str, int]:
@@ -34,6 +37,10 @@ def document(at: At, dialect: Any, source: str) -> Document:
     text = at.value
     if not isinstance(text, str):
         raise at.fail(f"must be a cXML document (a string); got {describe(text)}")
+    if len(text) > MAX_DOCUMENT:
+        raise at.fail(
+            f"is {len(text):,} characters long; a document may be at most {MAX_DOCUMENT:,}"
+        )
     try:
         return cxml.parse_document(text, dialect, source=source)
     except DocumentError as err:
@@ -50,6 +57,6 @@ def document_map(at: At, dialect: Any) -> dict[str, Document]:
     for item in url_map(at, "cXML document"):
         url = item.key
         if not isinstance(url, str) or not URL.match(url):
-            raise item.fail(f"key {url!r} is not allowed; allowed: an absolute http(s) URL")
+            raise item.fail(f"key {excerpt(url)} is not allowed; allowed: an absolute http(s) URL")
         out[url] = document(item, dialect, source=url)
     return out

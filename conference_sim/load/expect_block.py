@@ -12,7 +12,7 @@ from ..check.expect import Count, Expectations, FinalConference, Pattern
 from ..errors import InputError
 from ..events import KINDS, KNOWN_EVENTS
 from ..states import CallState, RoomState
-from ..timeparse import to_ms
+from ..timeparse import excerpt, to_ms
 from .schema import At, describe, line_of, listed, mapping, no_such_call, time
 
 SECTIONS = ("timeline", "never", "callbacks", "count", "final")
@@ -63,7 +63,7 @@ def pattern(at: At, names: set[str] | None, line: int | None = None) -> Pattern:
         raise at.fail("a pattern is a string 'TIME EVENT [CALL]' or a mapping")
     event = fields.get("event")
     if event is not None and event not in KNOWN_EVENTS:
-        raise at.fail(f"unknown event {event!r}; allowed: {', '.join(KNOWN_EVENTS)}")
+        raise at.fail(f"unknown event {excerpt(event)}; allowed: {', '.join(KNOWN_EVENTS)}")
     call = fields.get("call")
     if call is not None and names is not None and call not in names:
         raise at.fail(no_such_call(call, names, sids=False))
@@ -82,7 +82,7 @@ def shorthand(at: At) -> dict[str, Any]:
             t_ms = None
     if not tokens or len(tokens) > 2:
         raise at.fail(
-            f"{item!r} is not a pattern; write 'TIME EVENT [CALL]', e.g. "
+            f"{excerpt(item)} is not a pattern; write 'TIME EVENT [CALL]', e.g. "
             "'30 participant-join bob' (TIME and CALL optional)"
         )
     fields: dict[str, Any] = {"event": tokens[0], "t_ms": t_ms}
@@ -105,7 +105,7 @@ def pattern_field(at: At) -> dict[str, Any]:
             )
         }
     if key == "kind" and value not in KINDS:
-        raise at.fail(f"{value!r} is not allowed; allowed: {', '.join(KINDS)}")
+        raise at.fail(f"{excerpt(value)} is not allowed; allowed: {', '.join(KINDS)}")
     return {key: str(value)}
 
 
@@ -121,7 +121,7 @@ def count(at: At, names: set[str] | None) -> Count:
         raise at.fail(f"give exactly one of {', '.join(COUNT_KEYS)}; got {len(bounds)}")
     ((kind, n),) = bounds.items()
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise at.child(kind).fail(f"must be a whole number ≥ 0; got {n!r}")
+        raise at.child(kind).fail(f"must be a whole number ≥ 0; got {excerpt(n)}")
     rest = {k: v for k, v in item.items() if k not in COUNT_KEYS}
     if "match" in rest:
         if len(rest) > 1 or not isinstance(rest["match"], str):
@@ -148,7 +148,9 @@ def final(
         if names is not None and name not in names:
             raise item.fail(no_such_call(name, names, sids=False))
         if state not in CALL_STATES:
-            raise item.fail(f"{state!r} is not a call state; allowed: {', '.join(CALL_STATES)}")
+            raise item.fail(
+                f"{excerpt(state)} is not a call state; allowed: {', '.join(CALL_STATES)}"
+            )
         calls.append((str(name), state, item.line))
     return rooms, tuple(calls)
 
@@ -183,7 +185,7 @@ def final_conference(at: At, names: set[str] | None) -> FinalConference:
     state = spec.get("state")
     if state is not None and state not in CONFERENCE_STATES:
         allowed = ", ".join(CONFERENCE_STATES)
-        raise place.fail(f"{state!r} is not a conference state; allowed: {allowed}")
+        raise place.fail(f"{excerpt(state)} is not a conference state; allowed: {allowed}")
     people = spec.get("participants")
     if people is not None:
         where = At(spec, "participants", f"{at.where}.participants", at.path)

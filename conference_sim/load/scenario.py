@@ -8,6 +8,8 @@ validators of :mod:`.schema`, so every message names the file, the line and the 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from ..actions import Action, AddParticipant
 from ..dialects import DIALECTS
 from ..errors import InputError, ScenarioError
 from ..model import DEFAULT_APP_URL, DEFAULT_AUTH_TOKEN, DEFAULT_START, Callee, Scenario
+from ..timeparse import excerpt
 from .actions import actions, added_names
 from .calls import calls, check_coaches, check_voice_urls
 from .documents import document_map, media_map
@@ -42,10 +45,29 @@ TOP_KEYS = (
 )
 
 
+MAX_FILE_BYTES = 20 * 1024 * 1024
+LIMITS = {"calls": 100_000, "actions": 100_000, "documents": 10_000, "media": 10_000,
+          "callees": 10_000}  # fmt: skip
+
+
 def read_text(path: str | Path) -> str:
-    """A scenario file's text, or a ScenarioError saying why it cannot be read."""
+    """A scenario file's text, or a ScenarioError saying why it cannot be read. Only regular
+    files of at most 20 MB are read: a FIFO or a device would block or never end."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(
+                "is not a regular file (a pipe, a device…); give a scenario file", path=str(path)
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                f"is {info.st_size:,} bytes; scenario files may be at most {MAX_FILE_BYTES:,}",
+                path=str(path),
+            )
+        with open(path, encoding="utf-8") as f:
+            return f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError("no such file", path=str(path)) from None
     except IsADirectoryError:
@@ -78,6 +100,11 @@ def scenario(root: At) -> Scenario:
             "the file is empty; a scenario needs at least a 'calls' list", path=root.path
         )
     top = mapping(TOP_KEYS)(root)
+    for key, limit in LIMITS.items():
+        if key in top and isinstance(top[key], list | dict) and len(top[key]) > limit:
+            raise root.child(key).fail(
+                f"has {len(top[key]):,} entries; at most {limit:,} are allowed"
+            )
     dialect = DIALECTS[root.get("dialect", choice(*DIALECTS), "signalwire")]
     seed = root.get("seed", whole(0), 0)
     start = root.get("start", start_time, DEFAULT_START)
@@ -93,6 +120,7 @@ def scenario(root: At) -> Scenario:
     app_url = root.get("app_url", url(), DEFAULT_APP_URL).rstrip("/")
     call_specs = calls(root.child("calls"), dialect)
     check_voice_urls(root.child("calls"), call_specs, documents, app_url)
+    check_arrivals(root.child("calls"), call_specs, until)
     names = {c.name for c in call_specs}
     check_coaches(call_specs, documents, names, root.path)
     added = added_names(root.child("actions"), names) if root.has("actions") else []
@@ -146,7 +174,7 @@ def callee_map(at: At) -> dict[str, Callee]:
             out[number] = Callee(outcome=value)
             continue
         if not isinstance(value, dict):
-            raise item.fail(f"{value!r} is not allowed; allowed: {CALLEE_SHAPE}")
+            raise item.fail(f"{excerpt(value)} is not allowed; allowed: {CALLEE_SHAPE}")
         mapping(("answer", "hangup"))(item)
         answer = item.get("answer", time("answer"), 5000)
         out[number] = Callee("answer", answer, item.get("hangup", time("hangup"), None))
@@ -159,10 +187,22 @@ def app_target(at: At) -> str:
     text = string()(at)
     if ":" not in text or text.startswith(("https://",)):
         raise at.fail(
-            f"{text!r} is not allowed; allowed: module:attribute naming a WSGI or ASGI app "
+            f"{excerpt(text)} is not allowed; allowed: module:attribute naming a WSGI or ASGI app "
             "(e.g. support_desk.web:app), or http://127.0.0.1:PORT"
         )
     return text
+
+
+def check_arrivals(at: At, specs: tuple[Any, ...], until: int | None) -> None:
+    """A call that would arrive after the clock stops is a mistake, not an empty timeline."""
+    if until is None:
+        return
+    for item, spec in zip(at.items(), specs, strict=True):
+        if spec.at_ms > until:
+            raise item.child("at").fail(
+                f"the call arrives at {spec.at_ms / 1000:g}s, after the clock stops (until "
+                f"{until / 1000:g}s); it would never arrive"
+            )
 
 
 def name_text(at: At) -> str:
@@ -180,7 +220,7 @@ def start_time(at: At) -> dt.datetime:
             value = None
     if not isinstance(value, dt.datetime):
         raise at.fail(
-            f"{at.value!r} is not allowed; allowed: an ISO 8601 date-time such as "
+            f"{excerpt(at.value)} is not allowed; allowed: an ISO 8601 date-time such as "
             "2026-03-01T09:00:00Z"
         )
     if value.tzinfo is None:

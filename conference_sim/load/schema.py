@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from attrs import frozen
 
 from ..errors import InputError, ScenarioError
-from ..timeparse import to_ms
+from ..timeparse import excerpt, to_ms
 from .yamlsource import LineDict, LineList
 
 T = TypeVar("T")
@@ -106,10 +106,13 @@ def mapping(allowed: Iterable[str], what: str = "a mapping") -> Validator[Mappin
             raise at.fail(f"must be {what}; got {describe(value)}")
         for k in value:
             if k not in keys:
-                raise at.child(k).fail(f"unknown key {k!r}; allowed: {', '.join(keys)}")
+                raise at.child(k).fail(f"unknown key {excerpt(k)}; allowed: {', '.join(keys)}")
         return value
 
     return check
+
+
+MAX_STRING = 2048  # characters in a name, URL, number… (documents have their own limit)
 
 
 def string(pattern: re.Pattern[str] | None = None, allowed: str = "") -> Validator[str]:
@@ -120,8 +123,10 @@ def string(pattern: re.Pattern[str] | None = None, allowed: str = "") -> Validat
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise at.fail(f"must be a string; got {describe(value)}")
         text = str(value)
+        if len(text) > MAX_STRING:
+            raise at.fail(f"is {len(text):,} characters long; at most {MAX_STRING} are allowed")
         if pattern is not None and not pattern.match(text):
-            raise at.fail(f"{text!r} is not allowed; allowed: {allowed}")
+            raise at.fail(f"{excerpt(text)} is not allowed; allowed: {allowed}")
         return text
 
     return check
@@ -152,7 +157,7 @@ def url(*, empty_ok: bool = False) -> Validator[str]:
     def check(at: At) -> str:
         text = string()(at)
         if not URL.match(text) and not (empty_ok and text == ""):
-            raise at.fail(f"{text!r} is not an absolute http(s) URL")
+            raise at.fail(f"{excerpt(text)} is not an absolute http(s) URL")
         return text
 
     return check
@@ -161,7 +166,7 @@ def url(*, empty_ok: bool = False) -> Validator[str]:
 def boolean(at: At) -> bool:
     value = at.value
     if not isinstance(value, bool):
-        raise at.fail(f"must be true or false; got {value!r}")
+        raise at.fail(f"must be true or false; got {excerpt(value)}")
     return value
 
 
@@ -169,7 +174,7 @@ def whole(minimum: int = 0) -> Validator[int]:
     def check(at: At) -> int:
         value = at.value
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise at.fail(f"must be a whole number ≥ {minimum}; got {value!r}")
+            raise at.fail(f"must be a whole number ≥ {minimum}; got {excerpt(value)}")
         return value
 
     return check
@@ -194,7 +199,7 @@ def no_such_call(name: str, names: Iterable[str], *, label: str = "", sids: bool
         if sids
         else ", ".join(sorted(names))
     )
-    return f"{label}{name!r} names no call of this scenario; allowed: {allowed}"
+    return f"{label}{excerpt(name)} names no call of this scenario; allowed: {allowed}"
 
 
 def listed(what: str = "a list") -> Validator[list[Any]]:

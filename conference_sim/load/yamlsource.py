@@ -34,8 +34,47 @@ class LineList(list):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
+MAX_DEPTH = 40  # nesting levels of mappings and lists
+MAX_INT_DIGITS = 18
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    """The safe loader, refusing what a scenario never needs and an attacker would use: aliases
+    (expansion bombs), deep nesting (the composer recurses), and values a tag cannot make."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ScenarioError(
+                f"YAML aliases (*{event.anchor}) are not allowed in scenario files; write the "
+                "value out where it is used",
+                line=event.start_mark.line + 1,
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ScenarioError(
+                    f"nested more than {MAX_DEPTH} levels deep; a scenario needs only a few",
+                    line=self.peek_event().start_mark.line + 1,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except ScenarioError:
+            raise
+        except (ValueError, TypeError, KeyError, yaml.constructor.ConstructorError) as err:
+            tag = node.tag.rsplit(":", 1)[-1]
+            detail = getattr(err, "problem", None) or type(err).__name__
+            raise ScenarioError(
+                f"this value cannot be read as {tag} ({detail}); write a plain value",
+                line=node.start_mark.line + 1,
+            ) from None
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -71,12 +110,23 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if sum(c.isdigit() for c in text) > MAX_INT_DIGITS:
+        raise ScenarioError(
+            f"the number {text[:20]}… has more than {MAX_INT_DIGITS} digits; allowed: sane numbers",
+            line=node.start_mark.line + 1,
+        )
+    return int(yaml.SafeLoader.construct_yaml_int(loader, node))
+
+
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> str:
     # Left as text: the scenario layer parses dates and names the line when one is impossible.
     return str(loader.construct_scalar(node))
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -87,10 +137,19 @@ def load_yaml(text: str, path: str | None = None) -> Any:
         docs = list(yaml.load_all(text, Loader=_Loader))
     except ScenarioError as err:
         raise err.located(path=path) from None
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        what = f"character {err.character!r}" if isinstance(err.character, str) else "byte"
+        raise ScenarioError(
+            f"this file holds a {what} that YAML does not allow (control characters such as NUL); "
+            "remove it",
+            path=path,
+            line=line,
+        ) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = err.problem or "malformed YAML"
+        problem = " ".join((err.problem or "malformed YAML").split())[:120]
         context = f" ({err.context})" if err.context else ""
         raise ScenarioError(
             f"this is not valid YAML: {problem}{context}", path=path, line=line
