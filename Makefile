@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint explore bench clean
+.PHONY: run test lint explore fuzz bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "conference-sim needs Python 3.11 or newer")'
@@ -21,6 +21,9 @@ test: $(STAMP)
 explore: $(STAMP)
 	$(BIN)/conference-sim explore --examples 2000 --profile large
 	$(BIN)/conference-sim explore --examples 1000 --profile medium --shuffle-ties 1
+
+fuzz: $(STAMP)
+	CONFERENCE_SIM_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_hostile.py -k fuzz
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py

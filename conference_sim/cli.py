@@ -10,8 +10,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from . import __version__, options
 from .errors import InputError
+from .output.safe import fits, utf8, visible
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,17 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="table (default on a terminal) or jsonl (default otherwise)",
     )
-    run.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
+    run.add_argument("--seed", type=options.seed, default=None, help="override the scenario's seed")
     run.add_argument(
         "--until",
-        type=_until,
+        type=options.until,
         default=None,
         help="stop the clock at this time (e.g. 90, 5m, 1h30m)",
     )
     run.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     run.add_argument(
         "--hearing",
-        type=_until,
+        type=options.until,
         action="append",
         default=[],
         metavar="T",
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--shuffle-ties",
-        type=_seed,
+        type=options.seed,
         default=None,
         metavar="SEED",
         help="run same-instant steps in a seeded random order instead of file order (SPEC 8)",
@@ -82,12 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the golden files instead of comparing (implies --golden)",
     )
     check.add_argument(
-        "-j", "--jobs", type=_jobs, default=1, metavar="N", help="run N scenarios at a time"
+        "-j",
+        "--jobs",
+        type=options.jobs,
+        default=None,
+        metavar="N",
+        help="run N scenarios at a time (1 to 64; default: the machine's cores for 20 files "
+        "or more, else 1)",
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument(
         "--shuffle-ties",
-        type=_seed,
+        type=options.seed,
         default=None,
         metavar="SEED",
         help="run same-instant steps in a seeded random order (SPEC 8)",
@@ -108,10 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         "POST /_sim/advance (to=TIME) or POST /_sim/run; read GET /_sim/timeline.",
     )
     serve.add_argument("scenario", metavar="SCENARIO")
-    serve.add_argument("--port", type=_port, default=0, help="the port (default 0: any free)")
+    serve.add_argument(
+        "--port", type=options.port, default=0, help="the port (default 0: any free)"
+    )
     serve.add_argument("--app", metavar="APP", help=APP_HELP)
-    explore.add_argument("--examples", type=_jobs, default=100, metavar="N")
-    explore.add_argument("--seed", type=_seed, default=0, help="Hypothesis seed (default 0)")
+    explore.add_argument("--examples", type=options.count, default=100, metavar="N")
+    explore.add_argument("--seed", type=options.seed, default=0, help="Hypothesis seed (default 0)")
     explore.add_argument(
         "--profile",
         choices=("small", "medium", "large"),
@@ -120,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explore.add_argument(
         "--shuffle-ties",
-        type=_seed,
+        type=options.seed,
         default=None,
         metavar="SEED",
         help="run same-instant steps in a seeded random order (SPEC 8)",
@@ -136,31 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _seed(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ≥ 0")
-    return int(text)
-
-
-def _jobs(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ≥ 1")
-    return int(text)
-
-
-def _until(text: str) -> int:
-    from .timeparse import to_ms
-
-    try:
-        ms = to_ms(text, what="--until")
-    except InputError as err:
-        raise argparse.ArgumentTypeError(err.message) from None
-    if ms == 0:
-        raise argparse.ArgumentTypeError("--until must be after 0")
-    return ms
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # any locale: what cannot be encoded is escaped
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
@@ -178,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return shell_main(args.scenario, app=args.app)
     except InputError as err:
-        sys.stderr.write(f"conference-sim: {err}\n")
+        sys.stderr.write(f"conference-sim: {visible(str(err))}\n")
         return 2
     except BrokenPipeError:
         return 0
@@ -204,7 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     transport = connect(scenario, args.app, where="--app")  # before any output
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     if fmt == "jsonl":
-        sink = JsonlSink(sys.stdout)
+        sink = JsonlSink(utf8(sys.stdout))  # JSONL is UTF-8 whatever the locale
     else:
         from .output.table import TableSink
 
@@ -226,12 +215,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         sim.advance(t_ms)
         snapshots.append((t_ms, sim.hearing()))
     sim.run()
+    out = sys.stderr if fmt == "jsonl" else sys.stdout  # never mixed into the JSONL
     for t_ms, hearing in snapshots:
-        sys.stdout.write(f"\nwho hears whom at {clock(t_ms)}\n")
+        out.write(f"\nwho hears whom at {clock(t_ms)}\n")
         width = max(len(name) for name in hearing)
         for name, h in hearing.items():
             where = f" in {h.conference}" if h.conference else ""
-            sys.stdout.write(f"  {name:<{width}}  {h.state}{where}: {h.describe()}\n")
+            out.write(visible(f"  {name:<{width}}  {h.state}{where}: {h.describe()}") + "\n")
     return 0
 
 
@@ -249,25 +239,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(sim, sink, host="127.0.0.1", port=args.port)
 
 
-def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port; allowed: 0 to 65535")
-    return int(text)
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     from .model import Scenario
 
-    failed = 0
+    errors = []
     for path in args.scenarios:
         try:
             Scenario.from_file(path)
         except InputError as err:
-            sys.stderr.write(f"conference-sim: {err}\n")
-            failed += 1
-        else:
-            sys.stdout.write(f"{path}: ok\n")
-    return 2 if failed else 0
+            errors.append(f"conference-sim: {visible(str(err))}\n")
+    if errors:  # nothing on stdout that could pass for success
+        sys.stderr.write("".join(errors))
+        return 2
+    sys.stdout.write("".join(f"{visible(path)}: ok\n" for path in args.scenarios))
+    return 0
 
 
 def scenario_files(paths: Sequence[str]) -> list[str]:
@@ -296,7 +281,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             loaded.append(Scenario.from_file(path))
         except InputError as err:
-            errors.append(f"conference-sim: {err}\n")
+            errors.append(f"conference-sim: {visible(str(err))}\n")
     if not errors and (args.app or any(s.app for s in loaded)):
         from .app import connect
 
@@ -304,7 +289,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             try:
                 transport = connect(s, args.app, where="--app")
             except InputError as err:
-                errors.append(f"conference-sim: {err}\n")
+                errors.append(f"conference-sim: {visible(str(err))}\n")
                 break
             if transport is not None:
                 transport.close()  # type: ignore[attr-defined]
@@ -319,10 +304,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         "shuffle_ties": args.shuffle_ties,
         "app": args.app,
     }
-    if args.jobs > 1 and len(loaded) > 1:
+    cores = os.cpu_count() or 1
+    jobs = min(args.jobs or (cores if len(loaded) >= 20 else 1), len(loaded))
+    if jobs > 1 and len(loaded) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
             outcomes = list(
                 pool.map(
                     check_file,
@@ -332,15 +319,17 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
     else:
         outcomes = [check_scenario(s, **options) for s in loaded]
+    ascii_marks = not fits(sys.stdout, "✓✗")
     counts = {"pass": 0, "fail": 0, "skip": 0}
     marks = {"pass": ("PASS", "32"), "fail": ("FAIL", "31"), "skip": ("SKIP", "33")}
     for o in outcomes:  # in file order, whatever order the workers finished in
         counts[o.status] += 1
         word, code = marks[o.status]
         note = f": {o.note}" if o.note else ""
-        sys.stdout.write(f"{paint(word, code)} {o.path} ({o.name}){note}\n")
+        sys.stdout.write(f"{paint(word, code)} {visible(f'{o.path} ({o.name}){note}')}\n")
         for failure in o.failures:
-            sys.stdout.write("  " + failure.render(color).replace("\n", "\n  ") + "\n")
+            text = failure.render(color, ascii_marks=ascii_marks)
+            sys.stdout.write("  " + text.replace("\n", "\n  ") + "\n")
     skipped = f", {counts['skip']} skipped" if counts["skip"] else ""
     sys.stdout.write(f"{counts['pass']} passed, {counts['fail']} failed{skipped}\n")
     return 1 if counts["fail"] else 0

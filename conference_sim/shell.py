@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from .api.builder import ScenarioBuilder
 from .events import KNOWN_EVENTS
+from .output.safe import visible
 from .output.sinks import jsonl_line
 from .session import (
     CommandError,
@@ -73,6 +74,8 @@ class Shell(cmd.Cmd):
 
     # -- plumbing --------------------------------------------------------------------------------
     def say(self, text: str = "") -> None:
+        if not text.startswith("{"):  # a JSON line is already safe
+            text = "\n".join(visible(line) for line in text.split("\n"))
         self.stdout.write(text + "\n")
 
     def precmd(self, line: str) -> str:

@@ -95,7 +95,8 @@ def test_version_and_module_entry_point():
 def test_hearing_option_prints_who_hears_whom(capsys):
     coach = str(ROOT / "scenarios" / "05-coach.yaml")
     assert main(["run", coach, "--format", "jsonl", "--hearing", "40", "--hearing", "5"]) == 0
-    out = capsys.readouterr().out
+    stdout, out = capsys.readouterr()  # with JSONL on stdout, the snapshots go to stderr
+    assert all(line.startswith("{") for line in stdout.splitlines())
     assert out.index("who hears whom at 0:05.0") < out.index("who hears whom at 0:40.0")
     at40 = out[out.index("at 0:40.0") :]
     assert "customer    in-conference in Example-Room: voices: agent\n" in at40

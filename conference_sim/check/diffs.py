@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from attrs import frozen
 
 from ..events import Event
+from ..output.safe import visible
 from ..timeparse import clock
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 # Line styles: ok (matched), bad (expected but missing / wrong), ctx (actual events), hint.
 STYLES = {"ok": "32", "bad": "31", "ctx": "2", "hint": "33", "head": "1"}
 MARKS = {"ok": "✓ ", "bad": "✗ ", "ctx": "  ", "hint": "  ", "head": ""}
+ASCII_MARKS = {"ok": "+ ", "bad": "x ", "ctx": "  ", "hint": "  ", "head": ""}
 WINDOW = 3  # actual events shown either side of where the expected one should have been
 
 
@@ -29,12 +31,17 @@ class Failure:
     headline: str
     lines: tuple[tuple[str, str], ...] = ()
 
-    def render(self, color: bool = False) -> str:
+    def render(self, color: bool = False, *, ascii_marks: bool = False) -> str:
+        """The diff as text; scenario text in it is shown with control characters escaped.
+        ``ascii_marks`` for a terminal whose encoding has no ✓ and ✗."""
+        marks = ASCII_MARKS if ascii_marks else MARKS
+
         def paint(style: str, text: str) -> str:
+            text = visible(text)
             return f"\033[{STYLES[style]}m{text}\033[0m" if color else text
 
         out = [paint("head", self.headline)]
-        out += [paint(style, "  " + MARKS[style] + text) for style, text in self.lines]
+        out += [paint(style, "  " + marks[style] + text) for style, text in self.lines]
         return "\n".join(out)
 
     def __str__(self) -> str:

@@ -45,6 +45,7 @@ class DialOver:
     why: str
 
 
+QUIET_LOOPS = 1000
 FAILED = Document(verbs=(), source="<the Dial action failed>")
 
 
@@ -79,6 +80,7 @@ class Call:
         self.ended = False
         self.started = False
         self.now_playing: str | None = None
+        self.loop_mark, self.loops = -1, 0  # Redirects since the timeline last moved
         self.action_answer: Document | None = None  # the Dial action's answer, to run next
         self.process: simpy.Process | None = None
         self.log = sim.log.bind(call=spec.name, account=spec.account)
@@ -188,6 +190,7 @@ class Call:
                         reason="<Redirect> loops without any time passing; the call hangs up",
                     )
                     return "redirect-loop"
+                self.quiet_loops(url or doc.source)
                 target = verb.url or url
                 if target is None:  # the inline document again
                     verbs, i = doc.verbs, 0
@@ -204,6 +207,26 @@ class Call:
                 if nxt is not None:
                     doc, url, verbs, i = nxt, nxt_url, nxt.verbs, 0
         return "document-end"
+
+    def quiet_loops(self, url: str) -> None:
+        """A document that loops (Redirect) for a long stretch with nothing else happening on
+        the timeline is told once, instead of spinning silently to the end of the clock."""
+        count = self.sim.eventlog.count
+        if self.loop_mark == -2:
+            return
+        if count != self.loop_mark:
+            self.loop_mark, self.loops = count, 0
+            return
+        self.loops += 1
+        if self.loops == QUIET_LOOPS and self.loop_mark >= 0:
+            self.loop_mark = -2  # once: the warning itself moves the timeline
+            self.sim.warn(
+                self.log,
+                "document-invalid",
+                url=url,
+                reason=f"the document has looped (Redirect) {QUIET_LOOPS} times with nothing else "
+                "happening; the call goes on looping until it hangs up or the clock stops",
+            )
 
     def dial(self, verb: Dial) -> Generator[simpy.Event, Any, tuple[Document | None, str | None]]:
         if verb.ignored:  # D1: accepted, but the simulator does not model them

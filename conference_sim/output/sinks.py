@@ -10,6 +10,7 @@ import json
 from typing import IO
 
 from ..events import BufferSink, CaptureSink, Event, NullSink, Sink
+from .safe import one_record
 
 __all__ = ["BufferSink", "CaptureSink", "JsonlSink", "NullSink", "Sink", "jsonl_line"]
 
@@ -19,7 +20,7 @@ _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def jsonl_line(event: Event) -> str:
-    return _encode(event.to_dict())
+    return one_record(_encode(event.to_dict()))
 
 
 class JsonlSink:

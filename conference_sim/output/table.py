@@ -6,6 +6,7 @@ from typing import IO
 
 from ..events import Event
 from ..timeparse import clock
+from .safe import visible
 
 # The params worth a glance per event; everything else is in --format jsonl.
 SUMMARY_KEYS = (
@@ -77,6 +78,10 @@ class TableSink:
     def close(self) -> None:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
+
+        def cell(text: str) -> Text:  # shown as written: no markup, no control characters
+            return Text(visible(text))
 
         console = Console(
             file=self.stream,
@@ -90,7 +95,7 @@ class TableSink:
             box=None,
             pad_edge=False,
             header_style="bold",
-            title=self.title or None,
+            title=cell(self.title) if self.title else None,
             title_justify="left",
         )
         table.add_column("time", justify="right", no_wrap=True)
@@ -110,10 +115,10 @@ class TableSink:
             table.add_row(
                 clock(e.t_ms),
                 e.event,
-                e.conference or "",
-                e.call or "",
-                summary(e),
-                requests_text(e),
+                cell(e.conference or ""),
+                cell(e.call or ""),
+                cell(summary(e)),
+                cell(requests_text(e)),
                 style=styles.get(e.kind, ""),
             )
         console.print(table)
