@@ -38,11 +38,53 @@ MAX_DEPTH = 40  # nesting levels of mappings and lists
 MAX_INT_DIGITS = 18
 
 
-class _Loader(yaml.SafeLoader):
+try:  # libyaml's C parser where it is installed (the events, with their line marks)
+    from yaml._yaml import CParser as _Events
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Events = None
+
+
+if _Events is not None:
+
+    class _Base(yaml.composer.Composer, yaml.constructor.SafeConstructor,
+                yaml.resolver.Resolver, _Events):  # fmt: skip
+        """Our composer and constructor (in Python: they check depth, aliases and values)
+        over libyaml's C scanner and parser."""
+
+        def __init__(self, stream: str) -> None:
+            _Events.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+else:  # pragma: no cover
+
+    class _Base(yaml.SafeLoader):  # type: ignore[no-redef]
+        """PyYAML's pure-Python loader, where libyaml is missing."""
+
+
+class _Loader(_Base):
     """The safe loader, refusing what a scenario never needs and an attacker would use: aliases
     (expansion bombs), deep nesting (the composer recurses), and values a tag cannot make."""
 
     depth = 0
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.resolved: dict[tuple[Any, str, Any], str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """Which tag a plain scalar gets: the same keys and values recur thousands of times in a
+        large file, and PyYAML tries its regular expressions on each (a cache, bounded)."""
+        if kind is not yaml.nodes.ScalarNode or len(value) > 64:
+            return super().resolve(kind, value, implicit)
+        key = (implicit, value, kind)
+        tag = self.resolved.get(key)
+        if tag is None:
+            if len(self.resolved) > 50_000:
+                self.resolved.clear()
+            tag = self.resolved[key] = super().resolve(kind, value, implicit)
+        return tag
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -134,7 +176,13 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 def load_yaml(text: str, path: str | None = None) -> Any:
     """Parse one YAML document; syntax errors become ScenarioError with the line."""
     try:
-        docs = list(yaml.load_all(text, Loader=_Loader))
+        loader = _Loader(text)
+        try:
+            docs = []
+            while loader.check_data():
+                docs.append(loader.get_data())
+        finally:
+            loader.dispose()
     except ScenarioError as err:
         raise err.located(path=path) from None
     except yaml.reader.ReaderError as err:
