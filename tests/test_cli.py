@@ -128,7 +128,9 @@ def test_advance_past_the_end_then_run_still_closes_the_sinks():
     assert "conference-end" in out.getvalue()
 
 
-def test_jsonl_line_is_exactly_json_dumps_of_the_pinned_shape():
+def test_SPEC6_jsonl_line_is_the_compact_pinned_shape():
+    """SPEC 6: one compact JSON object a line (no spaces after , and :), keys in pinned order,
+    UTF-8: byte for byte what the standard library writes with compact separators."""
     import json
 
     from conference_sim import run
@@ -137,4 +139,8 @@ def test_jsonl_line_is_exactly_json_dumps_of_the_pinned_shape():
     root = Path(__file__).parent.parent / "scenarios"
     for path in sorted(root.glob("*.yaml")):
         for e in run(path):
-            assert jsonl_line(e) == json.dumps(e.to_dict(), ensure_ascii=False)
+            line = jsonl_line(e)
+            assert line == json.dumps(e.to_dict(), ensure_ascii=False, separators=(",", ":"))
+            assert line.startswith('{"seq":') and list(json.loads(line)) == [
+                "seq", "t", "kind", "event", "conference", "account", "call", "params", "requests",
+            ]  # fmt: skip

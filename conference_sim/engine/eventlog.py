@@ -1,9 +1,11 @@
-"""The event log: a structlog logger whose processors stamp simulated time and feed the sinks.
+"""The event log: where the model's events become timeline lines.
 
 Model code logs ``log.info("participant-join", kind="conference", params=..., requests=...)`` on
-a logger bound with ``conference=``/``account=``/``call=``; the processor chain (plain callables)
-numbers the event, stamps the simulated clock (never the wall clock) and hands a frozen
-:class:`~conference_sim.events.Event` to every sink.
+a logger bound with ``conference=``/``account=``/``call=`` (structlog's ``bind``/``info``
+shape). Emitting numbers the event, stamps the simulated clock (never the wall clock), sends its
+callbacks through the transport, and hands one frozen :class:`~conference_sim.events.Event` to
+every sink: one straight path per event, with no processor chain on it (this is the hot path of
+a run). structlog remains a sink away: :class:`conference_sim.output.sinks.StructlogSink`.
 """
 
 from __future__ import annotations
@@ -11,92 +13,34 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import structlog
-
 from ..events import KNOWN_EVENTS, Event, Request, Sink
 from .transport import CALLBACK_PURPOSES
 
 KNOWN = frozenset(KNOWN_EVENTS)
+NO_CONTEXT: dict[str, str | None] = {"conference": None, "account": None, "call": None}
 
 
-class SimTimeStamper:
-    """Like structlog's TimeStamper, but reads the simulated clock (integer milliseconds)."""
+class EventLogger:
+    """A bound logger for timeline events: ``bind(call="bob")`` adds context, ``info(event,
+    kind=…, params=…, requests=…)`` emits one event."""
 
-    __slots__ = ("now",)
+    __slots__ = ("context", "log")
 
-    def __init__(self, now: Callable[[], int]) -> None:
-        self.now = now
+    def __init__(self, log: EventLog, context: dict[str, str | None]) -> None:
+        self.log = log
+        self.context = context
 
-    def __call__(self, _logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-        event_dict["t_ms"] = self.now()
-        return event_dict
+    def bind(self, **context: str | None) -> EventLogger:
+        return EventLogger(self.log, {**self.context, **context})
 
+    def info(self, event: str, **fields: Any) -> None:
+        self.log.emit(event, self.context, fields)
 
-class Numberer:
-    """Gives each event its ``seq`` (0, 1, 2, … in emission order)."""
-
-    __slots__ = ("next_seq",)
-
-    def __init__(self) -> None:
-        self.next_seq = 0
-
-    def __call__(self, _logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-        event_dict["seq"] = self.next_seq
-        self.next_seq += 1
-        return event_dict
-
-
-class Deliver:
-    """Sends the event's callback requests (statusCallback, recordingStatusCallback,
-    eventCallbackUrl) through the run's transport, with the event's parameters. Document
-    requests (waitUrl, Redirect, action…) are fetched by the engine itself when it needs them."""
-
-    __slots__ = ("send",)
-
-    def __init__(self, send: Callable[[Request, dict[str, Any]], Request]) -> None:
-        self.send = send
-
-    def __call__(self, _logger: Any, _name: str, ed: dict[str, Any]) -> dict[str, Any]:
-        requests = ed.get("requests")
-        if requests:
-            ed["requests"] = [
-                self.send(r, ed) if r.purpose in CALLBACK_PURPOSES else r for r in requests
-            ]
-        return ed
-
-
-class FanOut:
-    """Last processor: builds the Event, gives it to each sink, and drops the log call."""
-
-    __slots__ = ("after", "sinks")
-
-    def __init__(self, sinks: list[Sink], after: Callable[[], None] | None) -> None:
-        self.sinks = sinks
-        self.after = after  # runs once the event is out: what it caused comes after it
-
-    def __call__(self, _logger: Any, _name: str, ed: dict[str, Any]) -> dict[str, Any]:
-        if ed["event"] not in KNOWN:
-            raise ValueError(f"the engine emitted an unknown event {ed['event']!r}")
-        event = Event(
-            seq=ed["seq"],
-            t_ms=ed["t_ms"],
-            kind=ed["kind"],
-            event=ed["event"],
-            conference=ed.get("conference"),
-            account=ed.get("account"),
-            call=ed.get("call"),
-            params=ed.get("params") or {},
-            requests=tuple(ed.get("requests") or ()),
-        )
-        for sink in self.sinks:
-            sink.emit(event)
-        if self.after is not None:
-            self.after()
-        raise structlog.DropEvent
+    warning = info
 
 
 class EventLog:
-    """Owns the processor chain and the sinks; ``logger`` is the root to bind from."""
+    """Owns the sequence numbers and the sinks; ``logger`` is the root to bind from."""
 
     def __init__(
         self,
@@ -105,21 +49,39 @@ class EventLog:
         send: Callable[[Request, dict[str, Any]], Request] | None = None,
         after: Callable[[], None] | None = None,
     ) -> None:
+        self.now = now
         self.sinks: list[Sink] = list(sinks)
-        self.numberer = Numberer()
-        chain: list[Any] = [SimTimeStamper(now), self.numberer]
-        if send is not None:
-            chain.append(Deliver(send))
-        self.logger = structlog.wrap_logger(
-            None,
-            processors=[*chain, FanOut(self.sinks, after)],
-            wrapper_class=structlog.make_filtering_bound_logger(0),
-            cache_logger_on_first_use=True,
-        ).bind(conference=None, account=None, call=None)
+        self.send = send  # delivers a callback, answers the request as sent (with its status)
+        self.after = after  # runs once an event is out: what it caused comes after it
+        self.count = 0
+        self.logger = EventLogger(self, NO_CONTEXT)
 
-    @property
-    def count(self) -> int:
-        return self.numberer.next_seq
+    def emit(self, name: str, context: dict[str, str | None], fields: dict[str, Any]) -> None:
+        if name not in KNOWN:
+            raise ValueError(f"the engine emitted an unknown event {name!r}")
+        params = fields.get("params") or {}
+        requests = fields.get("requests") or ()
+        if requests and self.send is not None:
+            about = {"params": params, **context}
+            requests = [
+                self.send(r, about) if r.purpose in CALLBACK_PURPOSES else r for r in requests
+            ]
+        event = Event(
+            self.count,
+            self.now(),
+            fields["kind"],
+            name,
+            context["conference"],
+            context["account"],
+            context["call"],
+            params,
+            tuple(requests),
+        )
+        self.count += 1
+        for sink in self.sinks:
+            sink.emit(event)
+        if self.after is not None:
+            self.after()
 
     def add_sink(self, sink: Sink) -> None:
         self.sinks.append(sink)

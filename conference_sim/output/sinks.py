@@ -7,20 +7,35 @@ the whole run to size its columns, so it renders on close.
 from __future__ import annotations
 
 import json
-from typing import IO
+from typing import IO, Any
 
 from ..events import BufferSink, CaptureSink, Event, NullSink, Sink
 from .safe import one_record
 
-__all__ = ["BufferSink", "CaptureSink", "JsonlSink", "NullSink", "Sink", "jsonl_line"]
+__all__ = [
+    "BufferSink",
+    "CaptureSink",
+    "JsonlSink",
+    "NullSink",
+    "Sink",
+    "StructlogSink",
+    "jsonl_line",
+]
 
 
-# One encoder for every line: json.dumps(..., ensure_ascii=False) would build a new one per call.
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+try:  # orjson writes the pinned compact shape (SPEC 6) about six times faster
+    import orjson
+
+    def encode(record: dict[str, Any]) -> str:
+        return orjson.dumps(record).decode("utf-8")
+
+except ImportError:  # pragma: no cover - the standard library writes the same bytes
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def jsonl_line(event: Event) -> str:
-    return one_record(_encode(event.to_dict()))
+    """One event as its JSONL record: compact, keys in the pinned order, UTF-8, one line."""
+    return one_record(encode(event.to_dict()))
 
 
 class JsonlSink:
@@ -37,3 +52,23 @@ class JsonlSink:
 
     def close(self) -> None:
         self.stream.flush()
+
+
+class StructlogSink:
+    """Forwards each timeline event to a structlog logger (your application's log pipeline):
+    ``logger.info(event.event, **event.to_dict())``. structlog is imported only when used."""
+
+    def __init__(self, logger: Any = None) -> None:
+        if logger is None:
+            import structlog
+
+            logger = structlog.get_logger("conference_sim")
+        self.logger = logger
+
+    def emit(self, event: Event) -> None:
+        record = event.to_dict()
+        del record["event"]
+        self.logger.info(event.event, **record)
+
+    def close(self) -> None:
+        pass
