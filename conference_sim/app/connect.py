@@ -7,7 +7,6 @@ from typing import Any
 
 from ..engine.transport import ScenarioTransport, Transport
 from ..model import Scenario
-from .target import resolve
 
 
 def connect(
@@ -25,6 +24,8 @@ def connect(
         app, where = scenario.app, "app"
     if app is None:
         return None
+    from .target import resolve
+
     target = resolve(app, where=where, path=scenario.path)
     from .transport import AppTransport  # httpx is imported only when an app is attached
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 from ..events import Request
@@ -27,10 +26,19 @@ def rfc2822(start: dt.datetime, t_ms: int) -> str:
     return _rfc2822_second(start, (start.microsecond + t_ms * 1000) // 1_000_000)
 
 
-@functools.lru_cache(maxsize=256)  # many events share a second; formatting is costly
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@functools.lru_cache(maxsize=256)  # many events share a second
 def _rfc2822_second(start: dt.datetime, seconds: int) -> str:
-    """The second ``seconds`` after start's own whole second."""
-    return format_datetime(start.replace(microsecond=0) + dt.timedelta(seconds=seconds))
+    """The second ``seconds`` after start's own whole second, as email.utils.format_datetime
+    writes a UTC time (without importing the email package on every start)."""
+    t = start.replace(microsecond=0) + dt.timedelta(seconds=seconds)
+    return (
+        f"{DAYS[t.weekday()]}, {t.day:02d} {MONTHS[t.month - 1]} {t.year:04d} "
+        f"{t.hour:02d}:{t.minute:02d}:{t.second:02d} +0000"
+    )
 
 
 def whole_seconds(ms: int) -> int:

@@ -10,7 +10,6 @@ import collections
 import functools
 import heapq
 import itertools
-import random
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
@@ -42,6 +41,8 @@ def first_step(spec: CallSpec) -> int:
 
 def tie_rank(seed: int, t_ms: int, group: int, index: int) -> float:
     """A seeded, process-independent rank for a step owner at one instant (--shuffle-ties)."""
+    import random
+
     return random.Random(f"{seed}:{t_ms}:{group}:{index}").random()
 
 

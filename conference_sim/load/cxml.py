@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-import defusedxml
-import defusedxml.ElementTree as SafeET
 from attrs import Attribute
 
 from ..dialects import Dialect
@@ -278,6 +276,9 @@ def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Doc
 
     Raises DocumentError with ``line`` set to the XML line where the parser knows it.
     """
+    import defusedxml  # here: a scenario of shorthand calls needs no XML parser at all
+    import defusedxml.ElementTree as SafeET
+
     try:
         root = SafeET.fromstring(text.strip().encode("utf-8"), forbid_dtd=True)
     except defusedxml.DTDForbidden:
