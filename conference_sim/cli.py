@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__, options
 from .errors import InputError
@@ -270,55 +271,50 @@ def scenario_files(paths: Sequence[str]) -> list[str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check.checking import check_file, check_scenario
-    from .model import Scenario
+    """Each scenario is loaded once, in the process that checks it; any that does not load
+    (or whose app cannot be attached) is bad input: its error, nothing on stdout, exit 2."""
+    from .check.checking import check_path
 
     files = scenario_files(args.scenarios)
     if not files:
         raise InputError("no scenario files (*.yaml, *.yml) found", path=" ".join(args.scenarios))
-    loaded, errors = [], []
-    for path in files:
-        try:
-            loaded.append(Scenario.from_file(path))
-        except InputError as err:
-            errors.append(f"conference-sim: {visible(str(err))}\n")
-    if not errors and (args.app or any(s.app for s in loaded)):
-        from .app import connect
-
-        for s in loaded:  # an app that cannot be attached is bad input: run nothing
-            try:
-                transport = connect(s, args.app, where="--app")
-            except InputError as err:
-                errors.append(f"conference-sim: {visible(str(err))}\n")
-                break
-            if transport is not None:
-                transport.close()  # type: ignore[attr-defined]
-    if errors:  # bad input: say so, run nothing
-        sys.stderr.write("".join(errors))
-        return 2
-    color = {"auto": sys.stdout.isatty(), "always": True, "never": False}[args.color]
-    paint = (lambda text, code: f"\033[{code}m{text}\033[0m") if color else (lambda t, _c: t)
-    options = {
-        "golden": args.golden or args.update,
-        "update": args.update,
-        "shuffle_ties": args.shuffle_ties,
-        "app": args.app,
-    }
+    if args.update:  # golden files are only written when every file is good
+        errors = [e for e in map(load_error, files) if e]
+        if errors:
+            sys.stderr.write("".join(errors))
+            return 2
+    options = [args.golden or args.update, args.update, args.shuffle_ties, args.app]
     cores = os.cpu_count() or 1
-    jobs = min(args.jobs or (cores if len(loaded) >= 20 else 1), len(loaded))
-    if jobs > 1 and len(loaded) > 1:
+    jobs = min(args.jobs or (cores if len(files) >= 20 else 1), len(files))
+    if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
+        chunk = max(1, len(files) // (jobs * 8))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outcomes = list(
-                pool.map(
-                    check_file,
-                    [s.path for s in loaded],
-                    *([v] * len(loaded) for v in options.values()),
-                )
-            )
+            columns = [[v] * len(files) for v in options]
+            outcomes = list(pool.map(check_path, files, *columns, chunksize=chunk))
     else:
-        outcomes = [check_scenario(s, **options) for s in loaded]
+        outcomes = [check_path(f, *options) for f in files]
+    errors = [f"conference-sim: {visible(o)}\n" for o in outcomes if isinstance(o, str)]
+    if errors:  # bad input: say so, and nothing that could pass for a result
+        sys.stderr.write("".join(errors))
+        return 2
+    return report(args, outcomes)  # type: ignore[arg-type]
+
+
+def load_error(path: str) -> str | None:
+    from .model import Scenario
+
+    try:
+        Scenario.from_file(path)
+    except InputError as err:
+        return f"conference-sim: {visible(str(err))}\n"
+    return None
+
+
+def report(args: argparse.Namespace, outcomes: list[Any]) -> int:
+    color = {"auto": sys.stdout.isatty(), "always": True, "never": False}[args.color]
+    paint = (lambda text, code: f"\033[{code}m{text}\033[0m") if color else (lambda t, _c: t)
     ascii_marks = not fits(sys.stdout, "✓✗")
     counts = {"pass": 0, "fail": 0, "skip": 0}
     marks = {"pass": ("PASS", "32"), "fail": ("FAIL", "31"), "skip": ("SKIP", "33")}

@@ -72,13 +72,12 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 class ScenarioFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
-        text = read_text(self.path)  # read once: the scenario and where its expect block is
-        scenario = Scenario.from_yaml(text, path=str(self.path))
-        return [
-            ScenarioItem.from_parent(
-                self, name=scenario.name, scenario=scenario, line=expect_line(text)
-            )
-        ]
+        """Cheap: the item's name and its expect line are read off the text; the scenario is
+        loaded when the item runs, in the process that runs it (each xdist worker collects
+        every file, but parses only its own)."""
+        text = read_text(self.path)
+        name = top_level_name(text) or self.path.stem
+        return [ScenarioItem.from_parent(self, name=name, line=expect_line(text))]
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, InputError):
@@ -93,13 +92,13 @@ class ScenarioFailed(Exception):
 
 
 class ScenarioItem(pytest.Item):
-    def __init__(self, *, scenario: Scenario, line: int, **kwargs: Any) -> None:
+    def __init__(self, *, line: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.scenario = scenario
         self.line = line
 
     def runtest(self) -> None:
-        outcome = check_scenario(self.scenario, golden=golden_path(self.path).exists())
+        scenario = Scenario.from_file(self.path)
+        outcome = check_scenario(scenario, golden=golden_path(self.path).exists())
         if outcome.status == "skip":
             pytest.skip(f"{self.path.name}: {outcome.note}")
         if outcome.status == "fail":
@@ -113,10 +112,26 @@ class ScenarioItem(pytest.Item):
             path = self.path.relative_to(self.config.rootpath).as_posix()
             head = f"{path}:{line + 1}: scenario {self.name!r}: expectations failed"
             return "\n".join([head, *(f.render(color) for f in failures)])
+        if isinstance(excinfo.value, InputError):  # the file does not load
+            return f"conference-sim: {excinfo.value}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.line, f"scenario: {self.name}"
+
+
+NAME_LINE = re.compile(r"^name:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def top_level_name(text: str) -> str | None:
+    """The scenario's ``name:`` as written at the top level (quotes removed), if simple."""
+    found = NAME_LINE.search(text)
+    if found is None:
+        return None
+    value = found.group(1)
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return value or None
 
 
 def expect_line(text: str) -> int:

@@ -38,9 +38,11 @@ def check_scenario(
     from .golden import compare, golden_path
 
     path = scenario.path or "<scenario>"
+    transport = connect(scenario, app, where="--app")  # an app that cannot attach: bad input
     if scenario.expect is None and not golden:
+        if transport is not None:
+            transport.close()  # type: ignore[attr-defined]
         return Outcome(path, scenario.name, "skip", note="no expect block")
-    transport = connect(scenario, app, where="--app")
     events = capture(scenario, shuffle_ties=shuffle_ties, transport=transport)
     failures = list(scenario.expect.check(events)) if scenario.expect else []
     note = ""
@@ -68,11 +70,17 @@ def check_scenario(
     return Outcome(path, scenario.name, "fail" if failures else "pass", tuple(failures), note)
 
 
-def check_file(
+def check_path(
     path: str, golden: bool, update: bool, shuffle_ties: int | None, app: str | None = None
-) -> Outcome:
-    """For worker processes: load (already validated by the parent) and check."""
-    scenario = Scenario.from_file(Path(path))
-    return check_scenario(
-        scenario, golden=golden, update=update, shuffle_ties=shuffle_ties, app=app
-    )
+) -> Outcome | str:
+    """Load and check one file (in whichever process runs it): its Outcome, or the one-line
+    error when the file does not load or its app cannot be attached."""
+    from ..errors import InputError
+
+    try:
+        scenario = Scenario.from_file(Path(path))
+        return check_scenario(
+            scenario, golden=golden, update=update, shuffle_ties=shuffle_ties, app=app
+        )
+    except InputError as err:
+        return str(err)
