@@ -28,6 +28,7 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/app_overhead.py
+	$(BIN)/python bench/suite.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check conference_sim tests bench scenarios

@@ -289,7 +289,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        chunk = max(1, len(files) // (jobs * 8))
+        from .check import golden  # noqa: F401 - imported once here, inherited by the workers
+        from .engine import simulation  # noqa: F401
+        from .load import scenario  # noqa: F401
+
+        chunk = max(1, len(files) // (jobs * 4))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             columns = [[v] * len(files) for v in options]
             outcomes = list(pool.map(check_path, files, *columns, chunksize=chunk))

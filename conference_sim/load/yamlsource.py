@@ -46,14 +46,12 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 if _Events is not None:
 
-    class _Base(yaml.composer.Composer, yaml.constructor.SafeConstructor,
-                yaml.resolver.Resolver, _Events):  # fmt: skip
-        """Our composer and constructor (in Python: they check depth, aliases and values)
-        over libyaml's C scanner and parser."""
+    class _Base(yaml.constructor.SafeConstructor, yaml.resolver.Resolver, _Events):  # type: ignore[misc]
+        """libyaml's C scanner, parser and composer (it limits nesting to 1000 levels itself);
+        our constructor, in Python. The tree is checked before anything is constructed."""
 
         def __init__(self, stream: str) -> None:
             _Events.__init__(self, stream)
-            yaml.composer.Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 
@@ -86,7 +84,7 @@ class _Loader(_Base):
             tag = self.resolved[key] = super().resolve(kind, value, implicit)
         return tag
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
+    def compose_node(self, parent: Any, index: Any) -> Any:  # pragma: no cover - no libyaml
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise ScenarioError(
@@ -152,6 +150,34 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+def check_tree(root: Any) -> None:
+    """Before construction: no node reached twice (an alias: an expansion bomb in waiting), and
+    no deeper than MAX_DEPTH. Iterative, so any tree the parser accepted is walked safely."""
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            raise ScenarioError(
+                "YAML aliases (&anchor … *anchor) are not allowed in scenario files: the value "
+                "anchored on this line is used again through an alias; write it out where it "
+                "is used",
+                line=node.start_mark.line + 1,
+            )
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise ScenarioError(
+                f"nested more than {MAX_DEPTH} levels deep; a scenario needs only a few",
+                line=node.start_mark.line + 1,
+            )
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+
+
 def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if sum(c.isdigit() for c in text) > MAX_INT_DIGITS:
@@ -179,8 +205,10 @@ def load_yaml(text: str, path: str | None = None) -> Any:
         loader = _Loader(text)
         try:
             docs = []
-            while loader.check_data():
-                docs.append(loader.get_data())
+            while loader.check_node():
+                node = loader.get_node()
+                check_tree(node)
+                docs.append(loader.construct_document(node))
         finally:
             loader.dispose()
     except ScenarioError as err:
