@@ -109,8 +109,8 @@ def main() -> None:
             ("pytest -n 2 (xdist)", timed([*py, "-n", "2"], folder)),
         ]
     cores = os.cpu_count()
-    print(f"suite: {n} small scenarios (2 calls, a REST mute, an expect each), {cores} cores
-")
+    print(f"suite: {n} small scenarios (2 calls, a REST mute, an expect each), {cores} cores")
+    print()
     print(f"{'how':<24} {'wall s':>7} {'scenarios/s':>12} {'vs serial':>10}")
     for i, (label, seconds) in enumerate(rows):
         serial = rows[0 if i < 2 else 2][1]
