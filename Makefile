@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint explore fuzz bench clean
+.PHONY: run test lint explore fuzz bench mermaid clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "conference-sim needs Python 3.11 or newer")'
@@ -24,6 +24,9 @@ explore: $(STAMP)
 
 fuzz: $(STAMP)
 	CONFERENCE_SIM_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_hostile.py -k fuzz
+
+mermaid:  # the Mermaid renderer the picture tests use when present (npm registry)
+	mkdir -p .cache/mermaid && cd .cache/mermaid && npm install --silent --no-audit --no-fund mermaid@11
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py

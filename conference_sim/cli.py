@@ -43,10 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--app", metavar="APP", help=APP_HELP)
     run.add_argument(
         "--format",
-        choices=("table", "jsonl"),
+        choices=("table", "jsonl", "mermaid", "html"),
         default=None,
-        help="table (default on a terminal) or jsonl (default otherwise)",
+        help="table (default on a terminal), jsonl (default otherwise), mermaid (a "
+        "sequenceDiagram) or html (one self-contained page)",
     )
+    run.add_argument("--html", metavar="FILE", help="also write the HTML timeline to FILE")
     run.add_argument("--seed", type=options.seed, default=None, help="override the scenario's seed")
     run.add_argument(
         "--until",
@@ -73,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="run scenarios and check their expect blocks")
     check.add_argument("scenarios", nargs="+", metavar="SCENARIO|DIR")
     check.add_argument("--app", metavar="APP", help=APP_HELP)
+    check.add_argument(
+        "--html-dir",
+        metavar="DIR",
+        help="write each failing scenario's HTML timeline to DIR (the missing events marked)",
+    )
     check.add_argument(
         "--golden",
         action="store_true",
@@ -187,22 +194,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .app import connect
     from .engine.simulation import Simulation
     from .model import Scenario
-    from .output.sinks import JsonlSink
     from .timeparse import clock
 
     scenario = Scenario.from_file(args.scenario)
     transport = connect(scenario, args.app, where="--app")  # before any output
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
-    if fmt == "jsonl":
-        sink = JsonlSink(utf8(sys.stdout))  # JSONL is UTF-8 whatever the locale
-    else:
-        from .output.table import TableSink
+    sinks = [output_sink(fmt, args, scenario)]
+    if args.html:
+        from .output.html import HtmlSink
 
-        color = {"auto": None, "always": True, "never": False}[args.color]
-        sink = TableSink(sys.stdout, color=color, title=scenario.name)  # type: ignore[assignment]
+        try:
+            html_file = open(args.html, "w", encoding="utf-8")  # noqa: SIM115 - closed by the run
+        except OSError as err:
+            raise InputError(
+                f"cannot write {err.strerror}", path=args.html, where="--html"
+            ) from None
+        sinks.append(HtmlSink(html_file, title=scenario.name))
     sim = Simulation(
         scenario,
-        sinks=[sink],
+        sinks=sinks,
         seed=args.seed,
         until_ms=args.until,
         shuffle_ties=args.shuffle_ties,
@@ -224,6 +234,26 @@ def cmd_run(args: argparse.Namespace) -> int:
             where = f" in {h.conference}" if h.conference else ""
             out.write(visible(f"  {name:<{width}}  {h.state}{where}: {h.describe()}") + "\n")
     return 0
+
+
+def output_sink(fmt: str, args: argparse.Namespace, scenario: Any) -> Any:
+    """The sink that prints the run in the chosen format."""
+    if fmt == "jsonl":
+        from .output.sinks import JsonlSink
+
+        return JsonlSink(utf8(sys.stdout))  # JSONL is UTF-8 whatever the locale
+    if fmt == "mermaid":
+        from .output.mermaid import MermaidSink
+
+        return MermaidSink(utf8(sys.stdout))
+    if fmt == "html":
+        from .output.html import HtmlSink
+
+        return HtmlSink(utf8(sys.stdout), title=scenario.name)
+    from .output.table import TableSink
+
+    color = {"auto": None, "always": True, "never": False}[args.color]
+    return TableSink(sys.stdout, color=color, title=scenario.name)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -283,7 +313,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if errors:
             sys.stderr.write("".join(errors))
             return 2
-    options = [args.golden or args.update, args.update, args.shuffle_ties, args.app]
+    options = [args.golden or args.update, args.update, args.shuffle_ties, args.app, args.html_dir]
     cores = os.cpu_count() or 1
     jobs = min(args.jobs or (cores if len(files) >= 20 else 1), len(files))
     if jobs > 1:

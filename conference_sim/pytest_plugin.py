@@ -32,6 +32,12 @@ INI = "conference_sim_scenarios"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--conference-sim-html",
+        metavar="DIR",
+        default=None,
+        help="write each failing scenario's HTML timeline to DIR (CI artefacts)",
+    )
     parser.addini(
         INI,
         type="linelist",
@@ -98,7 +104,11 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         scenario = Scenario.from_file(self.path)
-        outcome = check_scenario(scenario, golden=golden_path(self.path).exists())
+        outcome = check_scenario(
+            scenario,
+            golden=golden_path(self.path).exists(),
+            html_dir=self.config.getoption("--conference-sim-html"),
+        )
         if outcome.status == "skip":
             pytest.skip(f"{self.path.name}: {outcome.note}")
         if outcome.status == "fail":

@@ -6,6 +6,7 @@ Shared by ``conference-sim check`` (also in worker processes with ``-j``) and th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from attrs import frozen
 
@@ -31,6 +32,7 @@ def check_scenario(
     update: bool = False,
     shuffle_ties: int | None = None,
     app: str | None = None,
+    html_dir: str | None = None,
 ) -> Outcome:
     from ..app import connect
     from ..engine.simulation import capture
@@ -67,11 +69,36 @@ def check_scenario(
         except (OSError, UnicodeDecodeError) as err:
             reason = getattr(err, "strerror", None) or str(err)
             failures.append(Failure("golden", f"golden: cannot use {target}: {reason}"))
+    if failures and html_dir:
+        note = write_html(html_dir, scenario, events, failures) or note
     return Outcome(path, scenario.name, "fail" if failures else "pass", tuple(failures), note)
 
 
+def write_html(folder: str, scenario: Scenario, events: list[Any], failures: list[Failure]) -> str:
+    """A failing scenario's HTML timeline, the missing patterns marked: ``DIR/STEM.html``."""
+    from ..output.html import page
+
+    missing = [
+        {"t": f.expected[0], "call": f.expected[1], "label": f.expected[2]}
+        for f in failures
+        if f.expected is not None
+    ]
+    target = Path(folder) / f"{Path(scenario.path or scenario.name).stem}.html"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page(events, scenario.name, missing), encoding="utf-8")
+    except OSError as err:
+        return f"cannot write {target}: {err.strerror}"
+    return f"timeline in {target}"
+
+
 def check_path(
-    path: str, golden: bool, update: bool, shuffle_ties: int | None, app: str | None = None
+    path: str,
+    golden: bool,
+    update: bool,
+    shuffle_ties: int | None,
+    app: str | None = None,
+    html_dir: str | None = None,
 ) -> Outcome | str:
     """Load and check one file (in whichever process runs it): its Outcome, or the one-line
     error when the file does not load or its app cannot be attached."""
@@ -80,7 +107,12 @@ def check_path(
     try:
         scenario = Scenario.from_file(Path(path))
         return check_scenario(
-            scenario, golden=golden, update=update, shuffle_ties=shuffle_ties, app=app
+            scenario,
+            golden=golden,
+            update=update,
+            shuffle_ties=shuffle_ties,
+            app=app,
+            html_dir=html_dir,
         )
     except InputError as err:
         return str(err)

@@ -30,6 +30,8 @@ class Failure:
     section: str
     headline: str
     lines: tuple[tuple[str, str], ...] = ()
+    # where the missing event should have been (the HTML timeline marks it): t, call, label
+    expected: tuple[int | None, str | None, str] | None = None
 
     def render(self, color: bool = False, *, ascii_marks: bool = False) -> str:
         """The diff as text; scenario text in it is shown with control characters escaped.
@@ -105,6 +107,7 @@ def timeline_failure(
         "timeline",
         f"timeline: pattern {index + 1} of {len(patterns)} not found: {p.label()}",
         tuple(lines),
+        expected=(p.t_ms, p.call, p.text),
     )
 
 

@@ -1,0 +1,152 @@
+"""``--format html``: a run as one self-contained HTML file (no network: styles, script and
+data are inline; the page is ``timeline.html`` beside this module). A swimlane per participant
+per conference over simulated time, states as coloured bars (waiting, in the mix, muted, held,
+coaching), speech as marks, beeps, wait and hold audio, the room's start and end; callbacks as
+ticks whose parameters show on click; a zoomable time axis. Built from the timeline alone; the
+same run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from ..events import Event
+from ..timeparse import clock
+
+STATES = ("waiting", "mix", "muted", "held", "coaching")
+
+
+class Lanes:
+    """Folds the events into bars and marks per lane (room instance × call)."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[str, dict[str, Any]] = {}  # ConferenceSid (or name) -> room
+        self.open: dict[tuple[str, str, str], int] = {}  # (room, call, kind) -> start ms
+        self.end_ms = 0
+
+    def room(self, e: Event) -> dict[str, Any]:
+        key = e.params.get("ConferenceSid") or f"{e.account}/{e.conference}"
+        latest = self.rooms.get(f"latest:{e.account}/{e.conference}")
+        if "ConferenceSid" not in e.params and latest is not None:
+            return latest
+        room = self.rooms.get(key)
+        if room is None:
+            room = {"name": e.conference, "account": e.account, "start": None, "end": None,
+                    "lanes": {}, "ticks": []}  # fmt: skip
+            self.rooms[key] = room
+            self.rooms[f"latest:{e.account}/{e.conference}"] = room
+        return room
+
+    def lane(self, room: dict[str, Any], call: str) -> dict[str, Any]:
+        return room["lanes"].setdefault(call, {"call": call, "bars": [], "marks": []})
+
+    def begin(self, room: dict[str, Any], call: str, kind: str, t: int) -> None:
+        self.open.setdefault((id(room), call, kind), t)  # type: ignore[index]
+
+    def finish(self, room: dict[str, Any], call: str, kind: str, t: int) -> None:
+        start = self.open.pop((id(room), call, kind), None)  # type: ignore[arg-type]
+        if start is not None:
+            self.lane(room, call)["bars"].append([kind, start, t])
+
+    def apply(self, e: Event) -> None:
+        t, name, call = e.t_ms, e.event, e.call
+        self.end_ms = max(self.end_ms, t)
+        if e.conference is None:
+            return
+        room = self.room(e)
+        if name == "conference-start":
+            room["start"] = t
+            for who in list(room["lanes"]):
+                self.finish(room, who, "waiting", t)
+                self.begin(room, who, "mix", t)
+        elif name == "conference-end":
+            room["end"] = t
+        elif call and name == "participant-join":
+            self.lane(room, call)
+            self.begin(room, call, "waiting" if room["start"] is None else "mix", t)
+            if e.params.get("Muted") == "true":
+                self.begin(room, call, "muted", t)
+            if e.params.get("Coaching") == "true":
+                self.begin(room, call, "coaching", t)
+        elif call and name == "participant-leave":
+            for kind in (*STATES, "speech", "wait-audio", "hold-audio"):
+                self.finish(room, call, kind, t)
+        elif call:
+            self.lane_event(room, e)
+        if e.requests:
+            room["ticks"].append(tick(e))
+
+    def lane_event(self, room: dict[str, Any], e: Event) -> None:
+        t, name, call = e.t_ms, e.event, e.call or ""
+        pairs = {
+            "participant-mute": ("begin", "muted"), "participant-unmute": ("finish", "muted"),
+            "participant-hold": ("begin", "held"), "participant-unhold": ("finish", "held"),
+            "participant-speech-start": ("begin", "speech"),
+            "participant-speech-stop": ("finish", "speech"),
+            "wait-start": ("begin", "wait-audio"), "wait-stop": ("finish", "wait-audio"),
+            "hold-audio-start": ("begin", "hold-audio"),
+            "hold-audio-stop": ("finish", "hold-audio"),
+        }  # fmt: skip
+        if name in pairs:
+            how, kind = pairs[name]
+            (self.begin if how == "begin" else self.finish)(room, call, kind, t)
+            if kind == "held":  # held: out of the mix meanwhile
+                (self.finish if how == "begin" else self.begin)(room, call, "mix", t)
+        elif name == "beep":
+            self.lane(room, call)["marks"].append(["beep", t, e.params.get("reason", "")])
+        elif name == "join-refused":
+            self.lane(room, call)["marks"].append(["refused", t, e.params.get("ErrorCode", "")])
+        elif name == "participant-modify" and "Coaching" in e.params:
+            coaching = e.params["Coaching"] == "true"
+            (self.begin if coaching else self.finish)(room, call, "coaching", t)
+
+    def model(self, title: str, missing: list[dict[str, Any]]) -> dict[str, Any]:
+        for (room_id, call, kind), start in list(self.open.items()):
+            room = next(r for r in self.rooms.values() if id(r) == room_id)
+            room["lanes"][call]["bars"].append([kind, start, self.end_ms])
+        self.open.clear()
+        rooms = [r for k, r in self.rooms.items() if not k.startswith("latest:")]
+        for r in rooms:
+            r["lanes"] = list(r["lanes"].values())
+        return {"title": title, "end": max(self.end_ms, 1000), "rooms": rooms, "missing": missing}
+
+
+def tick(e: Event) -> dict[str, Any]:
+    return {
+        "t": e.t_ms,
+        "call": e.call,
+        "event": e.event,
+        "at": clock(e.t_ms),
+        "requests": [r.to_dict() for r in e.requests],
+        "params": e.params,
+    }
+
+
+def page(events: list[Event], title: str, missing: list[dict[str, Any]] | None = None) -> str:
+    """The HTML page of a timeline; ``missing`` marks expected events that never came."""
+    lanes = Lanes()
+    for e in events:
+        lanes.apply(e)
+    data = json.dumps(lanes.model(title, missing or []), ensure_ascii=True, separators=(",", ":"))
+    data = data.replace("<", "\\u003c")  # no tag of any kind inside the script's data
+    safe_title = json.dumps(title, ensure_ascii=True)[1:-1].replace("<", "&lt;")
+    template = (Path(__file__).parent / "timeline.html").read_text(encoding="utf-8")
+    return template.replace("__TITLE__", safe_title).replace("__DATA__", data)
+
+
+class HtmlSink:
+    """Collects events; writes the page when the run ends."""
+
+    def __init__(self, stream: IO[str], title: str = "") -> None:
+        self.stream = stream
+        self.title = title
+        self.events: list[Event] = []
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def close(self) -> None:
+        self.stream.write(page(self.events, self.title))
+        self.stream.flush()
