@@ -11,146 +11,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__, options
+from . import options
 from .errors import InputError
 from .output.safe import fits, utf8, visible
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"conference-sim: error: {message}\n")
-        raise SystemExit(2)
-
-
-APP_HELP = (
-    "your application: module:attribute (a WSGI or ASGI app, imported from the current "
-    "directory or the scenario's) or http://127.0.0.1:PORT; overrides the scenario's app:"
-)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="conference-sim",
-        description="Emulate SignalWire cXML / Twilio TwiML conference rooms on a simulated clock.",
-    )
-    parser.add_argument("--version", action="version", version=f"conference-sim {__version__}")
-    sub = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
-    )
-    run = sub.add_parser("run", help="print a scenario's timeline")
-    run.add_argument("scenario", metavar="SCENARIO")
-    run.add_argument("--app", metavar="APP", help=APP_HELP)
-    run.add_argument(
-        "--format",
-        choices=("table", "jsonl", "mermaid", "html"),
-        default=None,
-        help="table (default on a terminal), jsonl (default otherwise), mermaid (a "
-        "sequenceDiagram) or html (one self-contained page)",
-    )
-    run.add_argument("--html", metavar="FILE", help="also write the HTML timeline to FILE")
-    run.add_argument("--seed", type=options.seed, default=None, help="override the scenario's seed")
-    run.add_argument(
-        "--until",
-        type=options.until,
-        default=None,
-        help="stop the clock at this time (e.g. 90, 5m, 1h30m)",
-    )
-    run.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    run.add_argument(
-        "--hearing",
-        type=options.until,
-        action="append",
-        default=[],
-        metavar="T",
-        help="after the run, print who hears whom at time T (repeatable)",
-    )
-    run.add_argument(
-        "--shuffle-ties",
-        type=options.seed,
-        default=None,
-        metavar="SEED",
-        help="run same-instant steps in a seeded random order instead of file order (SPEC 8)",
-    )
-    check = sub.add_parser("check", help="run scenarios and check their expect blocks")
-    check.add_argument("scenarios", nargs="+", metavar="SCENARIO|DIR")
-    check.add_argument("--app", metavar="APP", help=APP_HELP)
-    check.add_argument(
-        "--html-dir",
-        metavar="DIR",
-        help="write each failing scenario's HTML timeline to DIR (the missing events marked)",
-    )
-    check.add_argument(
-        "--golden",
-        action="store_true",
-        help="also compare each timeline with FILE.golden.jsonl beside the scenario",
-    )
-    check.add_argument(
-        "--update",
-        action="store_true",
-        help="write the golden files instead of comparing (implies --golden)",
-    )
-    check.add_argument(
-        "-j",
-        "--jobs",
-        type=options.jobs,
-        default=None,
-        metavar="N",
-        help="run N scenarios at a time (1 to 64; default: the machine's cores for 20 files "
-        "or more, else 1)",
-    )
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    check.add_argument(
-        "--shuffle-ties",
-        type=options.seed,
-        default=None,
-        metavar="SEED",
-        help="run same-instant steps in a seeded random order (SPEC 8)",
-    )
-    shell = sub.add_parser(
-        "shell", help="step through a scenario interactively (or commands from stdin)"
-    )
-    shell.add_argument("scenario", nargs="?", metavar="SCENARIO", help="start from this file")
-    shell.add_argument("--app", metavar="APP", help=APP_HELP)
-    explore = sub.add_parser(
-        "explore", help="random scenarios checked by invariants; the smallest failure as a file"
-    )
-    serve = sub.add_parser(
-        "serve",
-        help="the REST API on 127.0.0.1 over a scenario; the clock moves when told",
-        description="Serve the platform's REST API (SPEC 10) for SCENARIO over real HTTP. "
-        "Prints 'listening on http://127.0.0.1:PORT' when ready. Move the clock with "
-        "POST /_sim/advance (to=TIME) or POST /_sim/run; read GET /_sim/timeline.",
-    )
-    serve.add_argument("scenario", metavar="SCENARIO")
-    serve.add_argument(
-        "--port", type=options.port, default=0, help="the port (default 0: any free)"
-    )
-    serve.add_argument("--app", metavar="APP", help=APP_HELP)
-    explore.add_argument("--examples", type=options.count, default=100, metavar="N")
-    explore.add_argument("--seed", type=options.seed, default=0, help="Hypothesis seed (default 0)")
-    explore.add_argument(
-        "--profile",
-        choices=("small", "medium", "large"),
-        default="medium",
-        help="scenario sizes: small (≤4 calls, 1 room), medium (≤8, 2), large (≤20, 3)",
-    )
-    explore.add_argument(
-        "--shuffle-ties",
-        type=options.seed,
-        default=None,
-        metavar="SEED",
-        help="run same-instant steps in a seeded random order (SPEC 8)",
-    )
-    explore.add_argument(
-        "--out",
-        default="explore-failure.yaml",
-        metavar="FILE",
-        help="where to write the smallest failing scenario (default explore-failure.yaml)",
-    )
-    validate = sub.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -158,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    args = build_parser().parse_args(argv)
+    args = options.build_parser().parse_args(argv)
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -253,7 +116,7 @@ def output_sink(fmt: str, args: argparse.Namespace, scenario: Any) -> Any:
     from .output.table import TableSink
 
     color = {"auto": None, "always": True, "never": False}[args.color]
-    return TableSink(sys.stdout, color=color, title=scenario.name)
+    return TableSink(sys.stdout, color=color, title=scenario.name, wide=args.wide)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

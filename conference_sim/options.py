@@ -1,9 +1,12 @@
-"""The command line's option values: each checked and bounded, one clear error per bad value."""
+"""The command line: its parser, and its option values, each checked and bounded (one clear
+error per bad value)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
+from . import __version__
 from .errors import InputError
 
 
@@ -46,3 +49,141 @@ def port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port; allowed: 0 to 65535")
     return int(text)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"conference-sim: error: {message}\n")
+        raise SystemExit(2)
+
+
+APP_HELP = (
+    "your application: module:attribute (a WSGI or ASGI app, imported from the current "
+    "directory or the scenario's) or http://127.0.0.1:PORT; overrides the scenario's app:"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="conference-sim",
+        description="Emulate SignalWire cXML / Twilio TwiML conference rooms on a simulated clock.",
+    )
+    parser.add_argument("--version", action="version", version=f"conference-sim {__version__}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    run = sub.add_parser("run", help="print a scenario's timeline")
+    run.add_argument("scenario", metavar="SCENARIO")
+    run.add_argument("--app", metavar="APP", help=APP_HELP)
+    run.add_argument(
+        "--format",
+        choices=("table", "jsonl", "mermaid", "html"),
+        default=None,
+        help="table (default on a terminal), jsonl (default otherwise), mermaid (a "
+        "sequenceDiagram) or html (one self-contained page)",
+    )
+    run.add_argument("--html", metavar="FILE", help="also write the HTML timeline to FILE")
+    run.add_argument(
+        "-w", "--wide", action="store_true", help="table: each event on one line, however long"
+    )
+    run.add_argument("--seed", type=seed, default=None, help="override the scenario's seed")
+    run.add_argument(
+        "--until",
+        type=until,
+        default=None,
+        help="stop the clock at this time (e.g. 90, 5m, 1h30m)",
+    )
+    run.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    run.add_argument(
+        "--hearing",
+        type=until,
+        action="append",
+        default=[],
+        metavar="T",
+        help="after the run, print who hears whom at time T (repeatable)",
+    )
+    run.add_argument(
+        "--shuffle-ties",
+        type=seed,
+        default=None,
+        metavar="SEED",
+        help="run same-instant steps in a seeded random order instead of file order (SPEC 8)",
+    )
+    check = sub.add_parser("check", help="run scenarios and check their expect blocks")
+    check.add_argument("scenarios", nargs="+", metavar="SCENARIO|DIR")
+    check.add_argument("--app", metavar="APP", help=APP_HELP)
+    check.add_argument(
+        "--html-dir",
+        metavar="DIR",
+        help="write each failing scenario's HTML timeline to DIR (the missing events marked)",
+    )
+    check.add_argument(
+        "--golden",
+        action="store_true",
+        help="also compare each timeline with FILE.golden.jsonl beside the scenario",
+    )
+    check.add_argument(
+        "--update",
+        action="store_true",
+        help="write the golden files instead of comparing (implies --golden)",
+    )
+    check.add_argument(
+        "-j",
+        "--jobs",
+        type=jobs,
+        default=None,
+        metavar="N",
+        help="run N scenarios at a time (1 to 64; default: the machine's cores for 20 files "
+        "or more, else 1)",
+    )
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--shuffle-ties",
+        type=seed,
+        default=None,
+        metavar="SEED",
+        help="run same-instant steps in a seeded random order (SPEC 8)",
+    )
+    shell = sub.add_parser(
+        "shell", help="step through a scenario interactively (or commands from stdin)"
+    )
+    shell.add_argument("scenario", nargs="?", metavar="SCENARIO", help="start from this file")
+    shell.add_argument("--app", metavar="APP", help=APP_HELP)
+    explore = sub.add_parser(
+        "explore", help="random scenarios checked by invariants; the smallest failure as a file"
+    )
+    serve = sub.add_parser(
+        "serve",
+        help="the REST API on 127.0.0.1 over a scenario; the clock moves when told",
+        description="Serve the platform's REST API (SPEC 10) for SCENARIO over real HTTP. "
+        "Prints 'listening on http://127.0.0.1:PORT' when ready. Move the clock with "
+        "POST /_sim/advance (to=TIME) or POST /_sim/run; read GET /_sim/timeline.",
+    )
+    serve.add_argument("scenario", metavar="SCENARIO")
+    serve.add_argument("--port", type=port, default=0, help="the port (default 0: any free)")
+    serve.add_argument("--app", metavar="APP", help=APP_HELP)
+    explore.add_argument("--examples", type=count, default=100, metavar="N")
+    explore.add_argument("--seed", type=seed, default=0, help="Hypothesis seed (default 0)")
+    explore.add_argument(
+        "--profile",
+        choices=("small", "medium", "large"),
+        default="medium",
+        help="scenario sizes: small (≤4 calls, 1 room), medium (≤8, 2), large (≤20, 3)",
+    )
+    explore.add_argument(
+        "--shuffle-ties",
+        type=seed,
+        default=None,
+        metavar="SEED",
+        help="run same-instant steps in a seeded random order (SPEC 8)",
+    )
+    explore.add_argument(
+        "--out",
+        default="explore-failure.yaml",
+        metavar="FILE",
+        help="where to write the smallest failing scenario (default explore-failure.yaml)",
+    )
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    return parser

@@ -86,7 +86,10 @@ def seconds(ms: int) -> float:
 
 
 def clock(ms: int) -> str:
-    """Format simulated time as ``m:ss.s`` (hours roll into minutes: ``75:00.0``)."""
+    """Format simulated time as ``m:ss.s``, or ``h:mm:ss.s`` from an hour on (``4:00:00.0``)."""
     tenths = (ms + 50) // 100
     minutes, tenths = divmod(tenths, 600)
-    return f"{minutes}:{tenths // 10:02d}.{tenths % 10}"
+    seconds = f"{tenths // 10:02d}.{tenths % 10}"
+    if minutes < 60:
+        return f"{minutes}:{seconds}"
+    return f"{minutes // 60}:{minutes % 60:02d}:{seconds}"

@@ -54,18 +54,6 @@ def test_seed_and_until_options(capsys):
     assert [r["event"] for r in short] == [r["event"] for r in base if r["t"] <= 60.0]
 
 
-def test_table_is_aligned_with_clock_times(capsys):
-    assert main(["run", SIMPLE, "--format", "table", "--color", "never"]) == 0
-    out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if line.strip()]
-    assert lines[1].split()[:4] == ["time", "event", "conference", "call"]
-    row = next(line for line in lines if "conference-start" in line)
-    assert row.lstrip().startswith("0:20.0")
-    assert "POST https://app.example/conference-events (statusCallback #" in out
-    starts = {line.index("Room 1234") for line in lines if "Room 1234" in line}
-    assert len(starts) == 1, "the conference column is aligned"
-
-
 def _run_process(path: str, hashseed: str) -> bytes:
     env = {**os.environ, "PYTHONHASHSEED": hashseed}
     return subprocess.run(

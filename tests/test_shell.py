@@ -61,9 +61,9 @@ def test_commands_print_the_new_events_and_the_clock():
 def test_events_prints_the_timeline_as_a_table():
     _, out = drive(SESSION + "events\n")
     table = out.split("> events\n")[1]
-    assert table.split()[:5] == ["time", "event", "conference", "call", "details"]
-    assert "0:15.0  participant-hold          Room1       bob    Hold=true" in table
-    assert "POST https://app.example/cb (statusCallback #4)" in table
+    assert table.split()[:3] == ["0:00.0", "call-start", "alice"]
+    assert "0:15.0  participant-hold          Room1 bob\n" in table and "Hold=true" in table
+    assert "→ statusCallback #4" in table
 
 
 def test_save_round_trips_to_an_identical_timeline(tmp_path):

@@ -1,7 +1,9 @@
-"""Rendering the timeline for people: a table with aligned columns (rich), times as m:ss.s."""
+"""Rendering the timeline for people, through rich: readable at 80 columns (nothing breaks a
+word), times as m:ss.s (h:mm:ss.s past an hour), then a summary of each conference."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import IO
 
 from ..events import Event
@@ -54,6 +56,28 @@ def summary(event: Event) -> str:
     return " ".join(parts)
 
 
+class Abbreviations:
+    """A room's statusCallback (and other repeated request URLs) is written in full the first
+    time per conference, then as its purpose alone."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str | None, str, str]] = set()
+
+    def requests(self, event: Event) -> list[str]:
+        out = []
+        seq = event.params.get("SequenceNumber")
+        for r in event.requests:
+            tag = f" #{seq}" if r.purpose == "statusCallback" and seq else ""
+            status = f" → {r.status}" if r.status is not None else ""
+            key = (event.conference, r.purpose, r.url)
+            if key in self.seen:
+                out.append(f"→ {r.purpose}{tag}{status}")
+            else:
+                self.seen.add(key)
+                out.append(f"→ {r.method} {r.url} ({r.purpose}{tag}){status}")
+        return out
+
+
 def requests_text(event: Event) -> str:
     out = []
     seq = event.params.get("SequenceNumber")
@@ -63,13 +87,55 @@ def requests_text(event: Event) -> str:
     return "; ".join(out)
 
 
-class TableSink:
-    """Collects events and renders one aligned row per event when the run ends."""
+STYLES = {"warning": "yellow", "conference": "cyan", "recording": "magenta", "audio": "dim"}
+EVENT_WIDTH = 25
 
-    def __init__(self, stream: IO[str], *, color: bool | None = None, title: str = "") -> None:
+
+def lines_of(event: Event, width: int, wide: bool, abbreviations: Abbreviations) -> list[str]:
+    """An event as lines of at most ``width`` (a single word longer than that stays whole):
+    time, event, conference and call on the first, details and requests after it."""
+    where = " ".join(visible(x) for x in (event.conference, event.call) if x)
+    head = f"{clock(event.t_ms):>10}  {event.event:<{EVENT_WIDTH}} {where}".rstrip()
+    extra = [visible(summary(event)), *map(visible, abbreviations.requests(event))]
+    extra = [x for x in extra if x]
+    if wide:
+        return [" ".join([head, *extra])]
+    indent = " " * 12
+    out = [head]
+    for item in extra:
+        out += textwrap.wrap(
+            item,
+            width=max(width, 40),
+            initial_indent=indent,
+            subsequent_indent=indent + "  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    return out
+
+
+class TableSink:
+    """Collects events and writes them for people when the run ends: one head line per event
+    (time, event, conference, call), its details and requests on indented continuation lines
+    that wrap between words to the terminal's width (``wide``: all on one line), then a
+    summary of each conference."""
+
+    def __init__(
+        self,
+        stream: IO[str],
+        *,
+        color: bool | None = None,
+        title: str = "",
+        width: int | None = None,
+        wide: bool = False,
+        summary: bool = True,
+    ) -> None:
         self.stream = stream
         self.color = color
         self.title = title
+        self.width = width
+        self.wide = wide
+        self.with_summary = summary
         self.rows: list[Event] = []
 
     def emit(self, event: Event) -> None:
@@ -77,49 +143,28 @@ class TableSink:
 
     def close(self) -> None:
         from rich.console import Console
-        from rich.table import Table
         from rich.text import Text
-
-        def cell(text: str) -> Text:  # shown as written: no markup, no control characters
-            return Text(visible(text))
 
         console = Console(
             file=self.stream,
-            width=200 if not self.stream.isatty() else None,
+            width=self.width or (None if self.stream.isatty() else 120),
             force_terminal=self.color,
             no_color=self.color is False,
             highlight=False,
-            soft_wrap=False,
+            soft_wrap=True,
         )
-        table = Table(
-            box=None,
-            pad_edge=False,
-            header_style="bold",
-            title=cell(self.title) if self.title else None,
-            title_justify="left",
-        )
-        table.add_column("time", justify="right", no_wrap=True)
-        table.add_column("event", no_wrap=True)
-        table.add_column("conference", no_wrap=True)
-        table.add_column("call", no_wrap=True)
-        table.add_column("details", overflow="fold")
-        table.add_column("requests", overflow="fold")
-        styles = {
-            "warning": "yellow",
-            "conference": "cyan",
-            "recording": "magenta",
-            "audio": "dim",
-            "call": "",
-        }
+        width = console.width
+        if self.title:
+            console.print(Text(visible(self.title), style="bold"))
+        abbreviations = Abbreviations()
         for e in self.rows:
-            table.add_row(
-                clock(e.t_ms),
-                e.event,
-                cell(e.conference or ""),
-                cell(e.call or ""),
-                cell(summary(e)),
-                cell(requests_text(e)),
-                style=styles.get(e.kind, ""),
-            )
-        console.print(table)
+            style = STYLES.get(e.kind, "")
+            for i, line in enumerate(lines_of(e, width, self.wide, abbreviations)):
+                console.print(Text(line, style=style if i == 0 else "dim"))
+        if self.with_summary and self.rows:
+            from .summary import summary_lines
+
+            console.print()
+            for line in summary_lines(self.rows):
+                console.print(Text(visible(line)))
         self.stream.flush()
