@@ -82,7 +82,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         transport=transport,
     )
     if not args.hearing:
-        sim.run()
+        if sys.stderr.isatty():  # a long run on a terminal says how far it is (on stderr)
+            from .output.progress import run_with_progress
+
+            run_with_progress(sim, sys.stderr)
+        else:
+            sim.run()
         return 0
     snapshots = []
     for t_ms in sorted(args.hearing):

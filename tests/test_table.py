@@ -60,7 +60,9 @@ def test_table_fits_the_width_and_breaks_no_word(name, width):
 
 def test_table_writes_a_rooms_callback_url_once():
     text = render(conference_sim.run(ROOT / "scenarios" / "05-coach.yaml").list, 80)
-    assert text.count("https://app.example/events") == 1 + 1  # once in the table, once in the summary
+    assert (
+        text.count("https://app.example/events") == 1 + 1
+    )  # once in the table, once in the summary
     assert "→ statusCallback #2" in text
 
 
