@@ -27,7 +27,8 @@ class Session:
         self.app = app
         self.now = 0
         self.sim, self.sink = self.replay()
-        self.shown: list[Event] = []
+        self.shown: list[Event] = self.sink.events  # the events list shown from (not a copy)
+        self.shown_count = 0
 
     def replay(self) -> tuple[Simulation | None, CaptureSink]:
         """A fresh simulation advanced to now (None while there are no calls)."""
@@ -49,20 +50,70 @@ class Session:
     def limit(self) -> int:
         return (self.sim.until_ms if self.sim else None) or MAX_UNTIL_MS
 
-    def change(self, edit: Any) -> None:
-        """Apply ``edit(data)`` to the scenario and replay; undo it if the scenario refuses."""
-        before = copy.deepcopy(self.builder.data)
+    def change(self, edit: Any, live: Any = None, undo: Any = None) -> None:
+        """Apply ``edit(data)`` to the scenario (what ``save`` writes); undo it if the scenario
+        refuses. ``live(sim)`` checks the new item alone and adds it to the running simulation
+        now: each command costs the same however long the session. The scenario is replayed
+        from the start only when events were already shown at this instant (a step added now
+        runs before them in the file, so the timeline can change) or there is nothing live."""
+        before = copy.deepcopy(self.builder.data) if undo is None else None
         edit(self.builder.data)
         try:
-            self.sim, self.sink = self.replay()
+            if live is not None and self.sim is not None and not self.shown_now():
+                live(self.sim)
+                self.sim.advance(self.now)
+            else:
+                self.sim, self.sink = self.replay()
         except InputError as err:
-            self.builder.data = before
+            if undo is not None:
+                undo(self.builder.data)
+            else:
+                self.builder.data = before
             raise CommandError(one_line(err)) from None
 
-    def run_to(self, t_ms: int) -> None:
-        self.now = min(t_ms, self.limit)
-        if self.sim is not None:
-            self.sim.advance(self.now)
+    # -- checking one new item alone (what a full load would say of it) -----------------------
+    def call_spec(self, name: str) -> Any:
+        """The call ``name`` as the loader builds it from the session's data."""
+        from .load.calls import call, check_coaches
+        from .load.schema import At
+
+        names = self.call_names()
+        index = names.index(name)
+        assert self.sim is not None
+        spec = call(At({index: call_data(self.builder.data, name)}, index, f"calls[{index}]"),
+                    index, self.sim.dialect)  # fmt: skip
+        check_coaches((spec,), {}, set(names), None)
+        return spec
+
+    def action(self, index: int) -> Any:
+        """Action ``index`` as the loader builds it."""
+        from .load.actions import action, options
+        from .load.schema import At
+
+        names = set(self.call_names())
+        assert self.sim is not None
+        item = At(self.builder.data["actions"], index, f"actions[{index}]")
+        return action(item, names, options(names), self.sim.dialect)
+
+    def shown_now(self) -> bool:
+        events = self.sink.events
+        return bool(events) and events[-1].t_ms >= self.now
+
+    def run_to(self, t_ms: int, interrupted: Any = lambda: False) -> None:
+        """Move the clock to ``t_ms``, one simulation step at a time, so that Ctrl-C
+        (``interrupted()``) stops it cleanly between two steps."""
+        target = min(t_ms, self.limit)
+        sim = self.sim
+        if sim is None:
+            self.now = target
+            return
+        while not sim.finished and sim.next_time() <= target:
+            if interrupted():
+                self.now = sim.now
+                return
+            sim.step()
+        sim.advance(target)
+        self.now = target
 
     def step(self) -> bool:
         """To the next instant with a timeline event; False if nothing is left to happen."""
@@ -79,15 +130,25 @@ class Session:
     def fresh(self) -> tuple[int | None, list[Event]]:
         """Events not shown yet; and the seq from which a replay changed what was shown."""
         events = self.sink.events
-        same = 0
-        while same < min(len(events), len(self.shown)) and events[same] == self.shown[same]:
+        if events is self.shown:  # no replay since: what is new comes after what was shown
+            new = events[self.shown_count :]
+            self.shown_count = len(events)
+            return None, new
+        same, shown = 0, self.shown[: self.shown_count]
+        while same < min(len(events), len(shown)) and events[same] == shown[same]:
             same += 1
-        changed = same if same < len(self.shown) else None
-        self.shown = list(events)
+        changed = same if same < len(shown) else None
+        self.shown, self.shown_count = events, len(events)
         return changed, events[same:]
 
     def call_names(self) -> list[str]:
         return [c["name"] for c in self.builder.data.get("calls", [])]
+
+    def room_names(self) -> list[str]:
+        rooms = {c["conference"] for c in self.builder.data.get("calls", []) if "conference" in c}
+        if self.sim is not None:
+            rooms |= {name for _account, name in self.sim.rooms}
+        return sorted(rooms)
 
     def save_data(self) -> dict[str, Any]:
         if not self.builder.data.get("calls"):

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import cmd
 import contextlib
+import difflib
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import IO, Any
 
 from .api.builder import ScenarioBuilder
+from .commands import CALL_KEYS, HELP, REST, completions, readline_history
+from .engine import rest
 from .events import KNOWN_EVENTS
 from .output.safe import visible
 from .output.sinks import jsonl_line
@@ -35,31 +40,6 @@ from .session import (
 )
 from .timeparse import clock
 
-REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce")
-CALL_KEYS = ("account", "from", "to", "hangup", "at", "cxml", "url", "method")
-HELP = {
-    "call": "call NAME ROOM [key=value …]  a caller dials ROOM now; keys are <Conference> "
-    "attributes (startConferenceOnEnter=false, beep=onExit, …), dial.X (dial.timeLimit=60), "
-    "or account, from, to, hangup (a scenario time); or call NAME cxml='<Response>…'; or "
-    "call NAME url=URL (your app answers it: shell --app)",
-    "hangup": "hangup NAME  the caller hangs up now",
-    "speech": "speech NAME DURATION  the caller talks from now for DURATION (e.g. 10s)",
-    "press": "press NAME DIGITS  the caller presses keys now (e.g. *)",
-    "mute": "mute NAME  REST: mute a participant now (also unmute, unhold, kick)",
-    "hold": "hold NAME [holdUrl=URL] [holdMethod=GET|POST]  REST: hold a participant now",
-    "update": "update NAME key=value …  REST: beepOnExit, endConferenceOnExit, coaching, …",
-    "end": "end ROOM [account=A]  REST: end the conference now",
-    "announce": "announce ROOM url=URL [call=NAME] [method=…]  REST: play an announcement now",
-    "advance": "advance DURATION  move the clock on (e.g. 30s, 1m30s)",
-    "step": "step  move the clock to the next instant something happens",
-    "until": "until EVENT [CALL]  run until such an event happens (e.g. until conference-start)",
-    "show": "show  conferences, participants (muted/held/waiting) and what each call hears",
-    "events": "events [jsonl]  the timeline so far (a table, or JSONL)",
-    "save": "save FILE  the session as a scenario file that `conference-sim run` reproduces",
-    "help": "help [COMMAND]  this list, or one command",
-    "quit": "quit  leave (also exit, or end of input)",
-}
-
 
 class Shell(cmd.Cmd):
     intro = ""
@@ -71,6 +51,7 @@ class Shell(cmd.Cmd):
         self.use_rawinput = not echo
         self.prompt = "" if echo else "conference-sim> "
         self.failed = 0
+        self.interrupted = False  # Ctrl-C during a command (the clock stops between steps)
 
     # -- plumbing --------------------------------------------------------------------------------
     def say(self, text: str = "") -> None:
@@ -85,7 +66,7 @@ class Shell(cmd.Cmd):
 
     def onecmd(self, line: str) -> bool:
         try:
-            return super().onecmd(line)
+            return self.onecmd_interruptibly(line)
         except CommandError as err:
             self.failed += 1
             self.say(f"error: {err}")
@@ -101,18 +82,46 @@ class Shell(cmd.Cmd):
         if line == "EOF":
             return True
         word = line.split()[0]
-        raise CommandError(f"unknown command {word!r}; commands: {', '.join(HELP)}")
+        close = difflib.get_close_matches(word, [*HELP, "exit"], n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise CommandError(f"unknown command {word!r}; {hint}`help` lists the commands")
+
+    def cmdloop(self, intro: Any = None) -> None:
+        """Ctrl-C at the prompt or during a command returns to the prompt; Ctrl-D leaves."""
+        while True:
+            try:
+                super().cmdloop(intro)
+                return
+            except KeyboardInterrupt:
+                self.say("^C (Ctrl-D or `quit` leaves)")
+                intro = ""
+
+    def onecmd_interruptibly(self, line: str) -> bool:
+        previous = signal.getsignal(signal.SIGINT)
+        self.interrupted = False
+
+        def stop(_signum: int, _frame: Any) -> None:
+            self.interrupted = True
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, stop)
+        try:
+            return super().onecmd(line)
+        finally:
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, previous)
+
+    def preloop(self) -> None:
+        with contextlib.suppress(ImportError):
+            import readline
+
+            readline.set_completer_delims(" \t\n")  # event names have '-' in them
 
     def completenames(self, text: str, *ignored: Any) -> list[str]:
         return [c + " " for c in HELP if c.startswith(text)]
 
     def completedefault(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        words = line[:begidx].split()
-        if not words:
-            return []
-        if words[0] == "until" and len(words) == 1:
-            return [e + " " for e in KNOWN_EVENTS if e.startswith(text)]
-        return [n + " " for n in self.session.call_names() if n.startswith(text)]
+        return completions(self.session, text, line[:begidx])
 
     def report(self) -> None:
         changed, events = self.session.fresh()
@@ -148,13 +157,29 @@ class Shell(cmd.Cmd):
             raise CommandError(
                 f"at={spec['at']} is in the past; the clock reads {clock(self.session.now)}"
             )
-        self.session.change(lambda d: d.setdefault("calls", []).append(spec))
+        session = self.session
+        session.change(
+            lambda d: d.setdefault("calls", []).append(spec),
+            live=lambda sim: sim.add_call(session.call_spec(name)),
+            undo=lambda d: d["calls"].pop(),
+        )
         self.report()
 
     def do_hangup(self, arg: str) -> None:
         name = self.one_call(arg, "hangup")
         now = as_seconds(self.session.now)
-        self.session.change(lambda d: call_data(d, name).update(hangup=now))
+        previous = call_data(self.session.builder.data, name).get("hangup")
+
+        def live(sim: Any) -> None:
+            self.session.call_spec(name)  # (checks it)
+            sim.at(self.session.now, sim.calls[name].hangup)
+
+        def undo(d: Any) -> None:
+            call_data(d, name).pop("hangup")
+            if previous is not None:
+                call_data(d, name)["hangup"] = previous
+
+        self.session.change(lambda d: call_data(d, name).update(hangup=now), live, undo)
         self.report()
 
     def do_speech(self, arg: str) -> None:
@@ -164,7 +189,19 @@ class Shell(cmd.Cmd):
         name = self.known(words[0])
         end = self.session.now + duration_ms(words[1])
         burst = [as_seconds(self.session.now), as_seconds(end)]
-        self.session.change(lambda d: call_data(d, name).setdefault("speech", []).append(burst))
+        start = self.session.now
+
+        def live(sim: Any) -> None:
+            self.session.call_spec(name)  # (checks it: no overlap with earlier speech)
+            call = sim.calls[name]
+            sim.at(start, lambda: call.set_talking(True))
+            sim.at(end, lambda: call.set_talking(False))
+
+        self.session.change(
+            lambda d: call_data(d, name).setdefault("speech", []).append(burst),
+            live,
+            lambda d: call_data(d, name)["speech"].pop(),
+        )
         self.report()
 
     def do_press(self, arg: str) -> None:
@@ -173,7 +210,16 @@ class Shell(cmd.Cmd):
             raise CommandError("usage: " + HELP["press"])
         name = self.known(words[0])
         press = {"at": as_seconds(self.session.now), "digits": words[1]}
-        self.session.change(lambda d: call_data(d, name).setdefault("press", []).append(press))
+
+        def live(sim: Any) -> None:
+            self.session.call_spec(name)  # (checks the digits)
+            sim.at(self.session.now, lambda: sim.calls[name].press(words[1]))
+
+        self.session.change(
+            lambda d: call_data(d, name).setdefault("press", []).append(press),
+            live,
+            lambda d: call_data(d, name)["press"].pop(),
+        )
         self.report()
 
     def rest(self, verb: str, arg: str) -> None:
@@ -184,14 +230,26 @@ class Shell(cmd.Cmd):
         if verb not in ("end", "announce"):
             target = self.known(target)
         action = {"at": as_seconds(self.session.now), verb: target, **key_values(pairs)}
-        self.session.change(lambda d: d.setdefault("actions", []).append(action))
+        session = self.session
+
+        def live(sim: Any) -> None:
+            typed = session.action(len(session.builder.data["actions"]) - 1)
+            sim.at(typed.at_ms, lambda: rest.apply(sim, typed))
+
+        session.change(
+            lambda d: d.setdefault("actions", []).append(action),
+            live,
+            lambda d: d["actions"].pop(),
+        )
         self.report()
 
     # -- the clock -------------------------------------------------------------------------------
     def do_advance(self, arg: str) -> None:
         if not arg.strip():
             raise CommandError("usage: " + HELP["advance"])
-        self.session.run_to(self.session.now + duration_ms(arg.strip()))
+        self.session.run_to(self.session.now + duration_ms(arg.strip()), lambda: self.interrupted)
+        if self.interrupted:
+            self.say(f"interrupted at {clock(self.session.now)}")
         self.report()
 
     def do_step(self, arg: str) -> None:
@@ -210,6 +268,9 @@ class Shell(cmd.Cmd):
                 e.event == event and (call is None or e.call == call)
                 for e in self.session.sink.events[start:]
             ):
+                break
+            if self.interrupted:
+                self.say(f"interrupted at {clock(self.session.now)}")
                 break
             if not self.session.step():
                 self.say(f"no {arg.strip()} happened; the clock stopped")
@@ -304,7 +365,7 @@ def main(
     interactive = stdin.isatty()
     shell = Shell(session, stdin, stdout, echo=not interactive)
     if interactive:
-        _readline_history()
+        readline_history()
         shell.intro = (
             f"conference-sim shell{f' on {path}' if path else ''}; `help` lists the commands, "
             "Tab completes, Ctrl-D leaves."
@@ -313,21 +374,3 @@ def main(
         shell.report()
     shell.cmdloop()
     return 2 if shell.failed and not interactive else 0
-
-
-def _readline_history() -> None:
-    try:
-        import atexit
-        import readline
-    except ImportError:  # pragma: no cover - no readline on this platform
-        return
-    history = Path.home() / ".conference_sim_history"
-    with contextlib.suppress(OSError):
-        readline.read_history_file(history)
-    readline.set_history_length(1000)
-    atexit.register(_write_history, readline, history)
-
-
-def _write_history(readline: Any, history: Path) -> None:
-    with contextlib.suppress(OSError):
-        readline.write_history_file(history)

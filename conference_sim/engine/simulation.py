@@ -286,6 +286,19 @@ class Simulation:
         """A step added while running (REST): due at ``t_ms`` (not before now), STEP priority."""
         self.clock.due(max(0, t_ms - self.now), STEP).callbacks.append(lambda _e: step())
 
+    def add_call(self, spec: CallSpec) -> Call:
+        """A call added while running (the shell): its steps scheduled from now on."""
+        call = self.directory.add_call(Call(self, spec))
+        self.at(spec.at_ms, call.arrive)
+        for sp in spec.speech:
+            self.at(sp.start_ms, lambda c=call: c.set_talking(True))
+            self.at(sp.end_ms, lambda c=call: c.set_talking(False))
+        for press in spec.presses:
+            self.at(press.at_ms, lambda c=call, d=press.digits: c.press(d))
+        if spec.hangup_ms is not None:
+            self.at(spec.hangup_ms, call.hangup)
+        return call
+
     def find_call(self, name_or_sid: str) -> Call | None:
         return self.directory.find_call(name_or_sid)
 
