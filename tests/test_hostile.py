@@ -286,3 +286,16 @@ def test_fuzz_mutated_scenarios_never_break_validate_run_or_check(tmp_path_facto
     assert (
         (outputs["validate"] == 2) == (outputs["run"] == 2) == (outputs["check"] == 2)
     )  # one loader
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS), ids=sorted(CORPUS))
+def test_hostile_corpus_in_a_latin_1_locale(tmp_path, case):
+    """The same corpus, in a fresh process whose terminal is Latin-1: exit 2, one line."""
+    path = write(tmp_path, CORPUS[case])
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1", "LC_ALL": "C", "PYTHONUTF8": "0"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "conference_sim", "run", path, "--format", "table"],
+        capture_output=True, env=env, timeout=30,
+    )  # fmt: skip
+    assert (proc.returncode, proc.stdout) == (2, b"")
+    assert proc.stderr.count(b"\n") == 1 and b"Traceback" not in proc.stderr

@@ -422,3 +422,24 @@ def test_play_loop_zero_plays_until_the_caller_hangs_up():
           - {name: a, cxml: '<Response><Play loop="0">https://cdn.example/x.mp3</Play></Response>', hangup: 90}
     """)
     assert one(events, "call-end", "a").t == 90.0
+
+
+def test_S3_beeps_name_up_to_ten_listeners_and_count_them_in_larger_rooms():
+    calls = "".join(
+        f"  - {{name: p{i}, at: {i}, conference: Big, hangup: 900}}\n" for i in range(40)
+    )
+    actions = "actions:\n  - {at: 100, hold: p3}\n  - {at: 101, hold: p7}\n"
+    events = run("calls:\n" + calls + actions + "until: 200\n")
+    beeps = find(events, "beep")
+    small = beeps[9].params  # p10 joins: 10 others hear it, by name (SPEC 3's heard_by)
+    assert small["heard_by"] == [f"p{i}" for i in range(10)]
+    late = next(e for e in beeps if e.t == 39).params  # p39 joins: 39 others, counted
+    assert "heard_by" not in late and late["heard_by_count"] == 39 and late["not_heard_by"] == []
+    held = run("calls:\n" + calls + actions + "until: 200\n")
+    assert held == events  # deterministic
+    after = [e.params for e in find(events, "participant-hold")]
+    assert len(after) == 2
+    text = "calls:\n" + calls + actions + "  - {at: 102, kick: p20}\nuntil: 200\n"
+    exit_beep = next(e for e in find(run(text), "beep") if e.t == 102).params
+    assert exit_beep["not_heard_by"] == ["p3", "p7"] and exit_beep["heard_by_count"] == 37
+    assert max(len(str(e.params)) for e in beeps) < 400  # the same size in any room

@@ -33,16 +33,32 @@ callees:
 """
 
 
-@pytest.fixture
-def world():
-    """A simulation at 0:30 with alice and bob in Room, and a twilio Client that reaches it."""
+@pytest.fixture(params=["http_client", "serve"])
+def world(request):
+    """A simulation at 0:30 with alice and bob in Room, and a twilio Client that reaches it:
+    through an explicit http_client, or over real HTTP to `serve`'s server on 127.0.0.1."""
     sink = conference_sim.CaptureSink()
     sim = conference_sim.Simulation(conference_sim.Scenario.from_yaml(SCENARIO), sinks=[sink])
     sim.advance(30_000)
     account = sim.directory.account_sid("default")
-    client = Client(account, TOKEN, http_client=HttpClient(sim))
+    if request.param == "http_client":
+        client = Client(account, TOKEN, http_client=HttpClient(sim))
+        server = None
+    else:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        from conference_sim.rest.serve import Server
+
+        server = make_server("127.0.0.1", 0, Server(sim, sink), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        client = Client(account, TOKEN)
+        client.api.base_url = f"http://127.0.0.1:{server.server_port}"
     room = next(c for c in client.conferences.list() if c.friendly_name == "Room")
-    return sim, sink, client, room
+    yield sim, sink, client, room
+    if server is not None:
+        server.shutdown()
 
 
 def names(sink, event):
@@ -216,7 +232,7 @@ def test_SPEC10_calls_fetch_redirect_and_hang_up(world):
 
 def raw(client, method, path, **data):
     account = client.username
-    uri = f"https://api.twilio.com/2010-04-01/Accounts/{account}/{path}"
+    uri = f"{client.api.base_url}/2010-04-01/Accounts/{account}/{path}"
     return client.request(method, uri, data=data)
 
 
@@ -240,7 +256,8 @@ def test_SPEC10_errors_are_the_platforms_json(world):
     )
     no_to = raw(client, "POST", f"Conferences/{room.sid}/Participants.json", From="+15550000001")
     assert '"code": 21201' in no_to.text
-    stranger = Client(client.username, "wrong-token", http_client=HttpClient(sim))
+    stranger = Client(client.username, "wrong-token", http_client=client.http_client)
+    stranger.api.base_url = client.api.base_url
     with pytest.raises(TwilioRestException) as denied:
         stranger.conferences(room.sid).fetch()
     assert (denied.value.status, denied.value.code) == (401, 20003)
@@ -250,7 +267,7 @@ def test_SPEC10_booleans_are_case_insensitive_and_both_prefixes_answer(world):
     _sim, sink, client, room = world
     account = client.username
     for prefix in ("/2010-04-01", "/api/laml/2010-04-01"):
-        uri = f"https://example.signalwire.com{prefix}/Accounts/{account}/Conferences/{room.sid}/Participants/host.json"
+        uri = f"{client.api.base_url}{prefix}/Accounts/{account}/Conferences/{room.sid}/Participants/host.json"
         assert client.request("POST", uri, data={"Muted": "True"}).status_code == 200
         assert client.request("POST", uri, data={"Muted": "FALSE"}).status_code == 200
     assert [e.event for e in sink.events if e.call == "alice"][-2:] == [

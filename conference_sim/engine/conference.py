@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .call import Call
     from .simulation import Simulation
 
+BEEP_NAMES = 10  # a beep names up to this many listeners (SPEC 3's heard_by), else counts them
 END_TEXT = {
     "participant-with-end-conference-on-exit-left": (
         "Participant {who} with endConferenceOnExit left the conference"
@@ -61,6 +62,7 @@ class Conference:
         )
         self.state = RoomState.INIT
         self.participants: dict[str, Participant] = {}
+        self.held: dict[str, None] = {}  # the held participants' names, in hold order
         self.created_ms = sim.clock.now_ms
         self.updated_ms = self.created_ms
         self.started_ms: int | None = None
@@ -201,10 +203,20 @@ class Conference:
             self.update_speech(q)
 
     def beep(self, subject: Participant, reason: str) -> None:
-        heard_by = [
-            q.call.name for q in self.participants.values() if q is not subject and not q.held
-        ]
-        self.audio("beep", subject, reason=reason, heard_by=heard_by)
+        """A beep names who hears it (everyone present but the subject and the held); in a
+        room of more than BEEP_NAMES others it counts them instead, naming only those who do
+        not hear it, so a beep costs the same in a room of 250 as in a room of 3."""
+        others = len(self.participants) - (self.participants.get(subject.call.name) is subject)
+        if others <= BEEP_NAMES:
+            heard_by = [
+                q.call.name for q in self.participants.values() if q is not subject and not q.held
+            ]
+            self.audio("beep", subject, reason=reason, heard_by=heard_by)
+            return
+        held = [name for name in self.held if name != subject.call.name]
+        self.audio(
+            "beep", subject, reason=reason, heard_by_count=others - len(held), not_heard_by=held
+        )
 
     # -- wait and hold audio --------------------------------------------------------------------
     def start_wait(self, p: Participant) -> None:
@@ -259,6 +271,10 @@ class Conference:
         p.held = held
         p.updated_ms = self.clock.now_ms
         if held:
+            self.held[p.call.name] = None
+        else:
+            self.held.pop(p.call.name, None)
+        if held:
             self.emit("participant-hold", p)
             self.update_speech(p)
             self.stop_wait(p)
@@ -294,6 +310,7 @@ class Conference:
             p.announcement.stop()
             p.announcement = None
         del self.participants[p.call.name]
+        self.held.pop(p.call.name, None)
         self.sim.stay_over(p)
         status, reason = LEAVE_REASONS[cause]
         extra = {"ParticipantCallStatus": status, "ReasonParticipantLeft": reason}

@@ -14,6 +14,8 @@ from .safe import visible
 SUMMARY_KEYS = (
     "reason",
     "heard_by",
+    "heard_by_count",
+    "not_heard_by",
     "source",
     "url",
     "Muted",
