@@ -77,7 +77,13 @@ class RestApi:
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self.urls = Map(routes())
+        self.map: Map | None = None  # built at the first request: most runs make none
+
+    @property
+    def urls(self) -> Map:
+        if self.map is None:
+            self.map = Map(routes())
+        return self.map
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         return self.dispatch(Request(environ))(environ, start_response)
