@@ -70,13 +70,6 @@ class Leg:
             "call-progress", kind="call", params=params, requests=requests
         )
 
-    @property
-    def participant_status(self) -> str:
-        """The participant resource's status while the call is not (or no longer) in the room."""
-        return {"queued": "queued", "ringing": "ringing", "in-progress": "connecting"}.get(
-            self.status, "complete" if self.status == "completed" else "failed"
-        )
-
 
 def dial_out(sim: Simulation, action: AddParticipant) -> Call:
     """Create the call now; schedule what its callee does."""

@@ -35,6 +35,7 @@ def call_api(
     data: Any = None,
     headers: Any = None,
     auth: Any = None,
+    **_ignored: Any,  # timeout, allow_redirects: nothing waits here
 ) -> TwilioResponse:
     """One request of the twilio client, answered by the REST WSGI app."""
     sent = dict(headers or {})
@@ -92,10 +93,9 @@ ACTIVE: list[RestApi] = []
 ORIGINAL = twilio_http.TwilioHttpClient.request
 
 
-def intercepted(self: Any, method: str, url: str, params: Any = None, data: Any = None,
-                headers: Any = None, auth: Any = None, timeout: Any = None,
-                allow_redirects: bool = False) -> TwilioResponse:  # fmt: skip
-    return call_api(ACTIVE[-1], method, url, params, data, headers, auth)
+def intercepted(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
+    """TwilioHttpClient.request, while an app handles a request: the run's REST API answers."""
+    return call_api(ACTIVE[-1], method, url, *args[:4], **kwargs)
 
 
 @contextlib.contextmanager

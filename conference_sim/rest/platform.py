@@ -49,18 +49,6 @@ class Platform:
         """A participant in the room, by CallSid or label."""
         return next((p for p in room.participants.values() if key in (p.call.sid, p.label)), None)
 
-    def dialled(self, account: str, name: str) -> list[Call]:
-        """Calls the API is dialling into the room ``name`` that have not joined yet."""
-        return [
-            c
-            for c in self.sim.directory.calls.values()
-            if c.outbound is not None
-            and c.account == account
-            and c.outbound.action.conference == name
-            and c.participant is None
-            and not c.ended
-        ]
-
     def call(self, account: str, sid: str) -> Call | None:
         call = self.sim.directory.calls_by_sid.get(sid)
         return call if call is not None and call.account == account else None

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.params import rfc2822
 
 if TYPE_CHECKING:
+    from ..actions import AddParticipant
     from ..engine.call import Call
     from ..engine.conference import Conference
     from ..engine.participant import Participant
@@ -74,29 +75,28 @@ def participant(p: Participant, **overlay: Any) -> dict[str, Any]:
     return body
 
 
-def dialled(call: Call, conference_sid: str) -> dict[str, Any]:
-    """A participant being dialled (participant create): not in the room yet."""
-    leg = call.outbound
-    assert leg is not None
-    attrs = leg.action.attrs
-    sim = call.sim
+def created(sim: Simulation, action: AddParticipant, conference_sid: str) -> dict[str, Any]:
+    """The participant a create answers with: queued, with the attributes it asked for."""
+    account_sid = sim.directory.account_sid(action.account)
+    now = date(sim, sim.now)
+    attrs = action.attrs
     return {
-        "account_sid": call.account_sid,
-        "call_sid": call.sid,
+        "account_sid": account_sid,
+        "call_sid": action.call_sid,
         "call_sid_to_coach": attrs.coach,
         "coaching": attrs.coach is not None,
         "conference_sid": conference_sid,
-        "date_created": date(sim, sim.now),
-        "date_updated": date(sim, sim.now),
+        "date_created": now,
+        "date_updated": now,
         "end_conference_on_exit": attrs.end_conference_on_exit,
         "hold": False,
         "label": attrs.participant_label,
         "muted": attrs.muted,
         "queue_time": "0",
         "start_conference_on_enter": attrs.start_conference_on_enter,
-        "status": leg.participant_status,
-        "uri": f"{API}/Accounts/{call.account_sid}/Conferences/{conference_sid}/Participants/"
-        f"{call.sid}.json",
+        "status": "queued",
+        "uri": f"{API}/Accounts/{account_sid}/Conferences/{conference_sid}/Participants/"
+        f"{action.call_sid}.json",
     }
 
 

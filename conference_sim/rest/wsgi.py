@@ -238,7 +238,7 @@ class RestApi:
             else self.platform.sim.directory.next_room_sid(account, name)
         )  # fmt: skip
         self.platform.act(action)  # the answer shows it as created: queued
-        return json_response(predicted_participant(action, conference_sid, self.platform), 201)
+        return json_response(resources.created(self.platform.sim, action, conference_sid), 201)
 
     # -- calls -------------------------------------------------------------------------------
     def call(self, account: str, path: str, sid: str) -> Any:
@@ -327,33 +327,6 @@ def overlay(action: Update, p: Any) -> dict[str, Any]:
     if action.coaching is False:
         out["call_sid_to_coach"] = None
     return out
-
-
-def predicted_participant(
-    action: AddParticipant, conference_sid: str, platform: Platform
-) -> dict[str, Any]:
-    sim = platform.sim
-    account_sid = sim.directory.account_sid(action.account)
-    now = resources.date(sim, sim.now)
-    attrs = action.attrs
-    return {
-        "account_sid": account_sid,
-        "call_sid": action.call_sid,
-        "call_sid_to_coach": attrs.coach,
-        "coaching": attrs.coach is not None,
-        "conference_sid": conference_sid,
-        "date_created": now,
-        "date_updated": now,
-        "end_conference_on_exit": attrs.end_conference_on_exit,
-        "hold": False,
-        "label": attrs.participant_label,
-        "muted": attrs.muted,
-        "queue_time": "0",
-        "start_conference_on_enter": attrs.start_conference_on_enter,
-        "status": "queued",
-        "uri": f"{resources.API}/Accounts/{account_sid}/Conferences/{conference_sid}/"
-        f"Participants/{action.call_sid}.json",
-    }
 
 
 def matches(room: Any, params: Mapping[str, str]) -> bool:
