@@ -364,3 +364,50 @@ def test_SPEC10_an_app_may_remove_a_participant_from_inside_its_own_join_callbac
         bob[-1][1] == "call-end"
         and bob[-1][0] == {"kick": 10, "hang up": 10, "redirect": 11}[operation]
     )
+
+
+# -- nothing the API is sent can crash it -------------------------------------------------------
+PARAM_NAMES = ["Muted", "Hold", "HoldUrl", "HoldMethod", "AnnounceUrl", "AnnounceMethod", "WaitUrl",
+               "WaitMethod", "BeepOnExit", "EndConferenceOnExit", "Coaching", "CallSidToCoach",
+               "Status", "From", "To", "Label", "Beep", "Timeout", "StatusCallbackEvent", "Url",
+               "Method", "Twiml", "StartConferenceOnEnter", "ConferenceRecord", "Region"]  # fmt: skip
+
+
+def test_SPEC10_garbage_parameters_get_the_platforms_errors_never_a_crash():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from werkzeug.test import Client as WsgiClient
+
+    from conference_sim.rest.client import platform_for
+    from conference_sim.rest.wsgi import RestApi
+
+    sink = conference_sim.CaptureSink()
+    sim = conference_sim.Simulation(conference_sim.Scenario.from_yaml(SCENARIO), sinks=[sink])
+    sim.advance(30_000)
+    account = sim.directory.account_sid("default")
+    room = next(iter(sim.directory.conferences.values()))
+    call = sim.calls["alice"].sid
+    base = f"/2010-04-01/Accounts/{account}"
+    paths = [f"{base}/Conferences/{room.sid}.json", f"{base}/Conferences/{room.sid}/Participants.json",
+             f"{base}/Conferences/{room.sid}/Participants/{call}.json", f"{base}/Calls/{call}.json",
+             f"{base}/Conferences.json", f"{base}/Conferences/nope/Participants/x.json"]  # fmt: skip
+    client = WsgiClient(RestApi(platform_for(sim)))
+    values = st.one_of(st.text(max_size=12), st.sampled_from(["true", "False", "maybe", "", "-1",
+                       "https://app.example/x", "9" * 40, "\x00", "completed", call]))  # fmt: skip
+
+    @settings(max_examples=300, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(st.sampled_from(paths), st.sampled_from(["GET", "POST", "DELETE", "PUT"]),
+           st.dictionaries(st.sampled_from(PARAM_NAMES), values, max_size=4))  # fmt: skip
+    def probe(path, method, data):
+        response = client.open(path, method=method, data=data, auth=(account, TOKEN))
+        assert response.status_code in (200, 201, 204, 400, 404, 405), response.get_data(
+            as_text=True
+        )
+        if response.status_code >= 400:
+            body = response.get_json()
+            assert set(body) == {"code", "message", "more_info", "status"}
+
+    probe()
+    sim.run()  # and the simulation goes on to its end
+    assert sink.events[-1].event in ("call-end", "clock-stopped", "conference-end", "dial-end")
