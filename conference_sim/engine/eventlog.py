@@ -33,8 +33,15 @@ class EventLogger:
     def bind(self, **context: str | None) -> EventLogger:
         return EventLogger(self.log, {**self.context, **context})
 
-    def info(self, event: str, **fields: Any) -> None:
-        self.log.emit(event, self.context, fields)
+    def info(
+        self,
+        event: str,
+        *,
+        kind: str,
+        params: dict[str, Any] | None = None,
+        requests: Iterable[Request] = (),
+    ) -> None:
+        self.log.emit(event, self.context, kind, params or {}, requests)
 
     warning = info
 
@@ -56,11 +63,16 @@ class EventLog:
         self.count = 0
         self.logger = EventLogger(self, NO_CONTEXT)
 
-    def emit(self, name: str, context: dict[str, str | None], fields: dict[str, Any]) -> None:
+    def emit(
+        self,
+        name: str,
+        context: dict[str, str | None],
+        kind: str,
+        params: dict[str, Any],
+        requests: Iterable[Request],
+    ) -> None:
         if name not in KNOWN:
             raise ValueError(f"the engine emitted an unknown event {name!r}")
-        params = fields.get("params") or {}
-        requests = fields.get("requests") or ()
         if requests and self.send is not None:
             about = {"params": params, **context}
             requests = [
@@ -69,7 +81,7 @@ class EventLog:
         event = Event(
             self.count,
             self.now(),
-            fields["kind"],
+            kind,
             name,
             context["conference"],
             context["account"],

@@ -72,7 +72,9 @@ class Simulation:
         self.env = self.clock  # the simpy environment, by its usual name
         self.transport = transport or ScenarioTransport(scenario.documents, scenario.media)
         self.pending: list[Callable[[], None]] = []  # consequences of the event being written
-        self.eventlog = EventLog(lambda: self.clock.now_ms, sinks, self.deliver, self.after_event)
+        # Without an app a callback's answer is always "ok" and changes nothing: not sent at all.
+        deliver = None if isinstance(self.transport, ScenarioTransport) else self.deliver
+        self.eventlog = EventLog(lambda: int(self.clock.now), sinks, deliver, self.after_event)
         self.log = self.eventlog.logger
         self.streaming = calls is not None
         self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)

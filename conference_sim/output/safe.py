@@ -29,6 +29,8 @@ def visible(text: str) -> str:
 
 def one_record(line: str) -> str:
     """A JSON line with the Unicode line breakers escaped (JSON already escapes the rest)."""
+    if line.isascii():
+        return line
     for ch, escape in LINE_BREAKERS.items():
         if ch in line:
             line = line.replace(ch, escape)
