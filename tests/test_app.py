@@ -154,6 +154,26 @@ def test_SPEC9_urls_outside_app_url_are_answered_by_documents():
     assert not any("other.example" in url for _m, url, *_ in seen(app))
 
 
+@pytest.mark.parametrize("where", ["builder", "run option", "dict"])
+def test_SPEC9_a_built_scenario_takes_app_url_so_its_voice_urls_may_live_on_the_apps_host(
+    where: str,
+):
+    app = flask_app()
+    url = "https://desk.example/voice"
+    if where == "builder":
+        source: Any = conference_sim.ScenarioBuilder("s", app_url="https://desk.example")
+        source.call("alice", url=url, hangup=30)
+        timeline = source.run(app=app)
+    else:
+        source = conference_sim.ScenarioBuilder("s").call("alice", url=url, hangup=30)
+        if where == "dict":
+            source = source.data
+        timeline = conference_sim.run(source, app=app, app_url="https://desk.example")
+    (method, asked, _form, _headers, signed), *_ = seen(app)
+    assert (method, asked, signed) == ("POST", url, True)
+    assert timeline.events("participant-join", call="alice")
+
+
 # -- failures behave as on the platform -----------------------------------------------------------
 def warning(timeline: conference_sim.Timeline, name: str) -> dict[str, Any]:
     found = timeline.events(name)

@@ -39,6 +39,9 @@ class ScenarioBuilder:
         seed: int | None = None,
         start: str | None = None,
         until: Time | None = None,
+        app: str | None = None,
+        app_url: str | None = None,
+        auth_token: str | None = None,
     ) -> None:
         self.data: dict[str, Any] = {}
         for key, value in (
@@ -47,6 +50,9 @@ class ScenarioBuilder:
             ("seed", seed),
             ("start", start),
             ("until", until),
+            ("app", app),
+            ("app_url", app_url),
+            ("auth_token", auth_token),
         ):
             if value is not None:
                 self.data[key] = value
@@ -198,7 +204,7 @@ class ScenarioBuilder:
 
     def run(self, **options: Any) -> Timeline:
         """Build and run; options as for :func:`conference_sim.run`."""
-        return run(self.build(), **options)
+        return run(self, **options)
 
 
 def run(
@@ -214,17 +220,21 @@ def run(
     """Run a scenario (object, builder, plain dict or file path) and return its timeline.
 
     ``app`` attaches your application (SPEC 9): a WSGI/ASGI callable, ``"module:attribute"``,
-    or ``"http://127.0.0.1:PORT"``; it overrides the scenario's ``app:`` key."""
+    or ``"http://127.0.0.1:PORT"``; it overrides the scenario's ``app:`` key. ``app_url`` and
+    ``auth_token`` override the scenario's keys (a builder's or dict's voice URLs are checked
+    against the ``app_url`` given; a file's or Scenario's against its own)."""
     from ..app import connect
     from ..check.timeline import Timeline
     from ..engine.simulation import capture
     from ..load.scenario import load_data, load_file
     from ..timeparse import to_ms
 
+    # Built here from data, the voice URLs are checked against the app_url/auth_token given.
+    keys = {k: v for k, v in (("app_url", app_url), ("auth_token", auth_token)) if v is not None}
     if isinstance(source, ScenarioBuilder):
-        scenario = source.build()
+        scenario = load_data({**copy.deepcopy(source.data), **keys})
     elif isinstance(source, dict):
-        scenario = load_data(copy.deepcopy(source))
+        scenario = load_data({**copy.deepcopy(source), **keys})
     elif isinstance(source, str | Path):
         scenario = load_file(source)
     else:
