@@ -68,20 +68,17 @@ def call_params(call: Call) -> dict[str, str]:
 
 
 def participant_params(room: Conference, p: Participant, event: str, t_ms: int) -> dict[str, str]:
-    # one literal, in conference_params' key order then the participant's (the hot path)
-    params = {
-        "AccountSid": room.account_sid,
-        "ConferenceSid": room.sid,
-        "FriendlyName": room.name,
-        "StatusCallbackEvent": event,
-        "Timestamp": rfc2822(room.sim.scenario.start, t_ms),
-        "CallSid": p.call.sid,
-        "Muted": "true" if p.muted else "false",
-        "Hold": "true" if p.held else "false",
-        "Coaching": "true" if p.coaching else "false",
-        "EndConferenceOnExit": "true" if p.end_on_exit else "false",
-        "StartConferenceOnEnter": "true" if p.attrs.start_conference_on_enter else "false",
-    }
+    params = conference_params(room, event, t_ms)
+    params.update(  # one literal, no flag() calls: the hot path
+        {
+            "CallSid": p.call.sid,
+            "Muted": "true" if p.muted else "false",
+            "Hold": "true" if p.held else "false",
+            "Coaching": "true" if p.coaching else "false",
+            "EndConferenceOnExit": "true" if p.end_on_exit else "false",
+            "StartConferenceOnEnter": "true" if p.attrs.start_conference_on_enter else "false",
+        }
+    )
     if p.label is not None:
         params["ParticipantLabel"] = p.label
     if room.dialect.call_params:

@@ -35,8 +35,7 @@ except ImportError:  # pragma: no cover - the standard library writes the same b
 
 def jsonl_line(event: Event) -> str:
     """One event as its JSONL record: compact, keys in the pinned order, UTF-8, one line."""
-    line = encode(event.to_dict())
-    return line if line.isascii() else one_record(line)
+    return one_record(encode(event.to_dict()))
 
 
 class JsonlSink:
