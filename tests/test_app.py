@@ -5,6 +5,7 @@ over real HTTP. Every request is signed as the platform signs it and accepted by
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -218,6 +219,47 @@ def test_SPEC9_an_app_that_stops_answering_is_11205():
     sim.run()
     params = next(e.params for e in sink.events if e.event == "request-failed")
     assert params["ErrorCode"] == "11205" and "could not reach the app" in params["reason"]
+
+
+def test_SPEC9_an_answer_too_large_is_12100_without_reading_it_all():
+    sent = [0]
+
+    def endless(environ: Any, start_response: Any) -> Any:  # a stranger's server: no end
+        start_response("200 OK", [("Content-Type", "text/xml")])
+
+        def body() -> Iterator[bytes]:
+            yield b"<Response><Say>"
+            while sent[0] < 200_000_000:
+                sent[0] += 65_536
+                yield b"a" * 65_536
+
+        return body()
+
+    with served(endless) as url:
+        timeline = conference_sim.run(conference_sim.Scenario.from_yaml(CALLS), app=url)
+    params = warning(timeline, "request-failed")
+    assert params["ErrorCode"] == "12100" and "too large" in params["reason"]
+    assert sent[0] < 20_000_000  # the server was not read to its end
+
+
+def test_SPEC9_an_answer_that_trickles_in_is_11205_after_the_time_out(monkeypatch):
+    from conference_sim.app import transport
+
+    monkeypatch.setattr(transport, "TIMEOUT_S", 0.5)
+
+    def trickle(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/xml")])
+
+        def body() -> Iterator[bytes]:
+            for _ in range(100):  # a byte every 0.05 s: each read is quick, the whole is not
+                time.sleep(0.05)
+                yield b" "
+
+        return body()
+
+    with served(trickle) as url:
+        timeline = conference_sim.run(conference_sim.Scenario.from_yaml(CALLS), app=url)
+    assert warning(timeline, "request-failed")["ErrorCode"] == "11205"
 
 
 def test_SPEC9_a_failing_wait_document_leaves_silence():

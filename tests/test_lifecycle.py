@@ -340,6 +340,24 @@ def test_redirect_loop_without_time_is_stopped_with_a_warning():
     assert one(events, "call-end", "a").params["reason"] == "redirect-loop"
 
 
+def test_SPEC5_a_dial_action_that_dials_a_full_room_again_is_a_loop_stopped_with_a_warning():
+    # c is refused (maxParticipants 2) and its Dial action answers the same Dial: with no time
+    # passing this spun forever (a found hang); it is now stopped like a <Redirect> loop
+    events = run("""
+        documents:
+          https://x.example/v: <Response><Dial action="https://x.example/v"><Conference maxParticipants="2">R</Conference></Dial></Response>
+        calls:
+          - {name: a, url: https://x.example/v, hangup: 10}
+          - {name: b, url: https://x.example/v, hangup: 10}
+          - {name: c, url: https://x.example/v, hangup: 10}
+    """)
+    warning = one(events, "document-invalid", "c")
+    assert "Dial action's answer loops" in warning.params["reason"]
+    assert one(events, "call-end", "c").params["reason"] == "redirect-loop"
+    assert len([e for e in events if e.event == "join-refused"]) == 1 + 51  # first, hops 0..50
+    assert one(events, "call-end", "a").t == 10.0  # the others go on as before
+
+
 def test_wait_document_with_a_disallowed_verb_warns_per_dialect():
     text = """
         dialect: {dialect}

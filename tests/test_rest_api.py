@@ -331,6 +331,58 @@ def test_SPEC10_in_process_an_apps_client_acts_at_the_instant_of_the_webhook():
     assert TwilioHttpClient.request is patched.ORIGINAL
 
 
+def test_SPEC10_an_app_whose_operations_set_each_other_off_is_stopped_with_a_warning():
+    """Mute on unmute, unmute on mute: each operation's event calls the app, which makes the
+    next one at the same instant. It ends with one action-failed, not a stack overflow."""
+    from flask import Flask, request
+
+    app = Flask("ping-pong")
+
+    @app.post("/events")
+    def events():
+        form = request.form
+        event = form["StatusCallbackEvent"]
+        if form.get("ParticipantLabel") == "host" and event != "participant-leave":
+            client = Client(form["AccountSid"], TOKEN)
+            participant = client.conferences(form["ConferenceSid"]).participants("host")
+            participant.update(muted=event != "participant-mute")
+        return "", 204
+
+    timeline = conference_sim.run(conference_sim.Scenario.from_yaml(SCENARIO), app=app)
+    assert not timeline.events("callback-failed")
+    (failed,) = timeline.events("action-failed")
+    assert "set each other off 20 times" in failed.params["reason"]
+    toggles = timeline.events("participant-mute") + timeline.events("participant-unmute")
+    assert len(toggles) == 20 and {e.t for e in toggles} == {0.0}
+
+
+def test_SPEC5_an_app_that_redirects_each_joiner_back_into_the_room_is_a_loop_that_ends():
+    """Calls update Url on every join: the call rejoins at once, for ever (a found hang). It is
+    stopped as a <Redirect> loop is: document-invalid, and the call hangs up."""
+    from flask import Flask, request
+
+    app = Flask("bounce")
+
+    @app.post("/voice")
+    def voice():
+        return "<Response><Dial><Conference statusCallback='https://app.example/events' statusCallbackEvent='join'>R</Conference></Dial></Response>"
+
+    @app.post("/events")
+    def events():
+        form = request.form
+        Client(form["AccountSid"], TOKEN).calls(form["CallSid"]).update(
+            url="https://app.example/voice"
+        )
+        return "", 204
+
+    text = "calls:\n  - {name: a, url: https://app.example/voice, hangup: 10}\n"
+    timeline = conference_sim.run(conference_sim.Scenario.from_yaml(text), app=app)
+    warning = timeline.events("document-invalid", call="a")[0]
+    assert "REST redirect" in warning.params["reason"]
+    assert timeline.events("call-end", call="a")[0].params["reason"] == "redirect-loop"
+    assert len(timeline.events("participant-join", call="a")) == 1 + 51  # first, then hops 0..50
+
+
 @pytest.mark.parametrize("operation", ["kick", "hang up", "redirect"])
 def test_SPEC10_an_app_may_remove_a_participant_from_inside_its_own_join_callback(operation):
     """The join is emitted by the joiner's own call: acting on that call at that instant must

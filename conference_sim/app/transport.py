@@ -10,6 +10,7 @@ Failures become the platform's errors (SPEC 9): 11205 (no connection, or no answ
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -156,13 +157,51 @@ class AppTransport:
             headers["Host"] = parts.netloc
             headers["X-Forwarded-Proto"] = parts.scheme
             headers["X-Forwarded-Host"] = parts.netloc
+        sent = self.client.build_request(request.method, target_url, **kw)
         if self.loop is not None:
-            response = self.loop.run_until_complete(
-                self.client.request(request.method, target_url, **kw)
-            )
-        else:
-            response = self.client.request(request.method, target_url, **kw)
-        return response.status_code, response.text, response.headers.get("content-type", "")
+            return self.loop.run_until_complete(read_async(self.client, sent))
+        return read(self.client, sent)
+
+
+# An answer is read up to this many bytes (UTF-8 has at most 4 a character): a larger one is
+# refused (12100) without holding it all, and the whole answer must come within TIMEOUT_S even
+# when it trickles in (httpx's own timeout is per read).
+MAX_BODY_BYTES = 4 * MAX_BODY + 4
+
+
+def read(client: httpx.Client, request: httpx.Request) -> tuple[int, str, str]:
+    response = client.send(request, stream=True)
+    try:
+        body, deadline = bytearray(), time.monotonic() + TIMEOUT_S
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                break
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("the answer did not complete", request=request)
+        return answer(response, body)
+    finally:
+        response.close()
+
+
+async def read_async(client: httpx.AsyncClient, request: httpx.Request) -> tuple[int, str, str]:
+    response = await client.send(request, stream=True)
+    try:
+        body, deadline = bytearray(), time.monotonic() + TIMEOUT_S
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                break
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("the answer did not complete", request=request)
+        return answer(response, body)
+    finally:
+        await response.aclose()
+
+
+def answer(response: httpx.Response, body: bytearray) -> tuple[int, str, str]:
+    text = bytes(body).decode(response.encoding or "utf-8", errors="replace")
+    return response.status_code, text, response.headers.get("content-type", "")
 
 
 def twilio_installed() -> bool:

@@ -81,6 +81,7 @@ class Call:
         self.started = False
         self.now_playing: str | None = None
         self.loop_mark, self.loops = -1, 0  # Redirects since the timeline last moved
+        self.hop_ms, self.hops = -1, 0  # documents started at the instant hop_ms
         self.action_answer: Document | None = None  # the Dial action's answer, to run next
         self.process: simpy.Process | None = None
         self.log = sim.log.bind(call=spec.name, account=spec.account)
@@ -152,6 +153,9 @@ class Call:
                     case HungUp():
                         return
                     case Redirected(document=document, url=url):
+                        if self.looping(url, "a REST redirect (Calls update Url/Twiml)"):
+                            reason = "redirect-loop"
+                            break
                         continue  # REST moved the call to another document
                     case _:
                         raise
@@ -167,7 +171,7 @@ class Call:
         interrupt(self.clock, self.process, cause)
 
     def run_document(self, doc: Document, url: str | None) -> Generator[simpy.Event, Any, str]:
-        verbs, i, hops, last_t = doc.verbs, 0, 0, -1
+        verbs, i = doc.verbs, 0
         while i < len(verbs):
             verb = verbs[i]
             i += 1
@@ -180,15 +184,7 @@ class Call:
             elif isinstance(verb, Hangup):
                 return "hangup-verb"
             elif isinstance(verb, Redirect):
-                hops = hops + 1 if self.clock.now == last_t else 0
-                last_t = self.clock.now
-                if hops > MAX_INSTANT_REDIRECTS:
-                    self.sim.warn(
-                        self.log,
-                        "document-invalid",
-                        url=url or doc.source,
-                        reason="<Redirect> loops without any time passing; the call hangs up",
-                    )
+                if self.looping(url or doc.source, "<Redirect>"):
                     return "redirect-loop"
                 self.quiet_loops(url or doc.source)
                 target = verb.url or url
@@ -205,8 +201,24 @@ class Call:
                 if nxt is FAILED:
                     return "application-error"  # the Dial action failed: the call hangs up
                 if nxt is not None:
+                    if self.looping(nxt_url or nxt.source, "the Dial action's answer"):
+                        return "redirect-loop"
                     doc, url, verbs, i = nxt, nxt_url, nxt.verbs, 0
         return "document-end"
+
+    def looping(self, url: str, how: str) -> bool:
+        """Whether the call has moved to another document (``<Redirect>``, a Dial action's
+        answer, a REST redirect) more than MAX_INSTANT_REDIRECTS times with no time passing:
+        on the platform each hop takes network time; here it would spin forever at one
+        instant. It is told, and the call hangs up."""
+        now = self.clock.now_ms
+        self.hops = self.hops + 1 if now == self.hop_ms else 0
+        self.hop_ms = now
+        if self.hops <= MAX_INSTANT_REDIRECTS:
+            return False
+        reason = f"{how} loops without any time passing; the call hangs up"
+        self.sim.warn(self.log, "document-invalid", url=url, reason=reason)
+        return True
 
     def quiet_loops(self, url: str) -> None:
         """A document that loops (Redirect) for a long stretch with nothing else happening on

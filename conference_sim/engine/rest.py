@@ -116,15 +116,16 @@ def participant(sim: Simulation, name_or_sid: str) -> Participant | None:
 
 
 def missing(sim: Simulation, action: Action, why: str) -> None:
+    refuse(sim, action, f"{why}; the platform would answer 404 and nothing changes", "20404")
+
+
+def refuse(sim: Simulation, action: Action, reason: str, code: str | None = None) -> None:
+    """An operation that changes nothing: an ``action-failed`` warning says why."""
     account = action.account if isinstance(action, RoomAction) else "default"
-    sim.warn(
-        sim.log.bind(account=account),
-        "action-failed",
-        action=action.verb,
-        target=action.target,
-        ErrorCode="20404",
-        reason=f"{why}; the platform would answer 404 and nothing changes",
-    )
+    params = {"action": action.verb, "target": action.target}
+    if code is not None:
+        params["ErrorCode"] = code
+    sim.warn(sim.log.bind(account=account), "action-failed", **params, reason=reason)
 
 
 # -- announce ----------------------------------------------------------------------------------

@@ -23,9 +23,15 @@ if TYPE_CHECKING:
     from ..engine.simulation import Simulation
 
 
+# An app that answers each event's callback with an operation that causes the next event (mute
+# on unmute, unmute on mute) would nest without end at one instant: deeper than this is a loop.
+MAX_NESTED_OPERATIONS = 20
+
+
 class Platform:
     def __init__(self, sim: Simulation, auth_token: str) -> None:
         self.sim = sim
+        self.nested = 0  # deferred operations applying, each inside the previous one's event
         self.auth_token = auth_token
         self.lock = threading.RLock()  # serve: one thread moves the clock at a time
         self.added = itertools.count(1)
@@ -62,6 +68,22 @@ class Platform:
         return name
 
     # -- acting ------------------------------------------------------------------------------
+    def apply_deferred(self, action: Action) -> None:
+        if self.nested >= MAX_NESTED_OPERATIONS:
+            rest.refuse(
+                self.sim,
+                action,
+                f"the app's REST operations have set each other off {MAX_NESTED_OPERATIONS} "
+                "times without any time passing (each caused by the event of the one before); "
+                "this one is dropped and the chain ends",
+            )
+            return
+        self.nested += 1
+        try:
+            rest.apply(self.sim, action)
+        finally:
+            self.nested -= 1
+
     @property
     def deferred(self) -> bool:
         """Whether an operation made now waits for the event being delivered."""
@@ -69,7 +91,7 @@ class Platform:
 
     def act(self, action: Action) -> None:
         if self.deferred:
-            self.sim.pending.append(lambda: rest.apply(self.sim, action))
+            self.sim.pending.append(lambda: self.apply_deferred(action))
             return
         with self.lock:
             rest.apply(self.sim, action)
