@@ -351,36 +351,52 @@ def test_SPEC10_an_app_whose_operations_set_each_other_off_is_stopped_with_a_war
     timeline = conference_sim.run(conference_sim.Scenario.from_yaml(SCENARIO), app=app)
     assert not timeline.events("callback-failed")
     (failed,) = timeline.events("action-failed")
-    assert "set each other off 20 times" in failed.params["reason"]
+    assert "more than 20 operations on CA" in failed.params["reason"]  # on host, by CallSid
     toggles = timeline.events("participant-mute") + timeline.events("participant-unmute")
     assert len(toggles) == 20 and {e.t for e in toggles} == {0.0}
 
 
-def test_SPEC5_an_app_that_redirects_each_joiner_back_into_the_room_is_a_loop_that_ends():
-    """Calls update Url on every join: the call rejoins at once, for ever (a found hang). It is
-    stopped as a <Redirect> loop is: document-invalid, and the call hangs up."""
+@pytest.mark.parametrize("loop", ["redirect on join", "announce on announcement-end"])
+def test_SPEC10_an_app_that_sets_off_its_own_callback_at_one_instant_is_stopped(loop):
+    """Calls update Url on every join (the call rejoins at once), or a new empty announcement on
+    every announcement-end: both spun for ever at one instant (found hangs). The 21st operation
+    on the same resource is dropped with action-failed, and the run goes on."""
     from flask import Flask, request
 
-    app = Flask("bounce")
+    app = Flask("looper")
 
     @app.post("/voice")
     def voice():
-        return "<Response><Dial><Conference statusCallback='https://app.example/events' statusCallbackEvent='join'>R</Conference></Dial></Response>"
+        return (
+            "<Response><Dial><Conference statusCallback='https://app.example/events' "
+            "statusCallbackEvent='join announcement'>R</Conference></Dial></Response>"
+        )
+
+    @app.post("/empty")
+    def empty():
+        return "<Response/>"
 
     @app.post("/events")
     def events():
-        form = request.form
-        Client(form["AccountSid"], TOKEN).calls(form["CallSid"]).update(
-            url="https://app.example/voice"
-        )
+        form, client = request.form, Client(request.form["AccountSid"], TOKEN)
+        event = form["StatusCallbackEvent"]
+        if loop == "redirect on join" and event == "participant-join":
+            client.calls(form["CallSid"]).update(url="https://app.example/voice")
+        if loop != "redirect on join" and event in ("participant-join", "announcement-end"):
+            client.conferences(form["ConferenceSid"]).update(
+                announce_url="https://app.example/empty"
+            )
         return "", 204
 
-    text = "calls:\n  - {name: a, url: https://app.example/voice, hangup: 10}\n"
+    text = "dialect: twilio\ncalls:\n  - {name: a, url: https://app.example/voice, hangup: 10}\n"
     timeline = conference_sim.run(conference_sim.Scenario.from_yaml(text), app=app)
-    warning = timeline.events("document-invalid", call="a")[0]
-    assert "REST redirect" in warning.params["reason"]
-    assert timeline.events("call-end", call="a")[0].params["reason"] == "redirect-loop"
-    assert len(timeline.events("participant-join", call="a")) == 1 + 51  # first, then hops 0..50
+    (failed,) = timeline.events("action-failed")
+    assert (failed.t, failed.params["action"]) == (
+        0,
+        "redirect" if loop == "redirect on join" else "announce",
+    )
+    assert "more than 20 operations" in failed.params["reason"]
+    assert timeline.events("call-end", call="a")[0].t == 10  # the call goes on to its hang-up
 
 
 @pytest.mark.parametrize("operation", ["kick", "hang up", "redirect"])

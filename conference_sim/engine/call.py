@@ -153,9 +153,6 @@ class Call:
                     case HungUp():
                         return
                     case Redirected(document=document, url=url):
-                        if self.looping(url, "a REST redirect (Calls update Url/Twiml)"):
-                            reason = "redirect-loop"
-                            break
                         continue  # REST moved the call to another document
                     case _:
                         raise
@@ -208,7 +205,7 @@ class Call:
 
     def looping(self, url: str, how: str) -> bool:
         """Whether the call has moved to another document (``<Redirect>``, a Dial action's
-        answer, a REST redirect) more than MAX_INSTANT_REDIRECTS times with no time passing:
+        answer) more than MAX_INSTANT_REDIRECTS times with no time passing:
         on the platform each hop takes network time; here it would spin forever at one
         instant. It is told, and the call hangs up."""
         now = self.clock.now_ms

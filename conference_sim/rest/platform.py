@@ -9,6 +9,7 @@ resource as it will be. One made between runs takes effect at once, at the curre
 
 from __future__ import annotations
 
+import collections
 import itertools
 import threading
 from typing import TYPE_CHECKING
@@ -23,15 +24,18 @@ if TYPE_CHECKING:
     from ..engine.simulation import Simulation
 
 
-# An app that answers each event's callback with an operation that causes the next event (mute
-# on unmute, unmute on mute) would nest without end at one instant: deeper than this is a loop.
-MAX_NESTED_OPERATIONS = 20
+# An app that answers an event's callback with an operation that causes the event again (mute
+# on unmute, a new announcement on announcement-end, a redirect on join) would loop for ever at
+# one simulated instant (on the platform each turn takes network time). More operations than
+# this on one resource within one instant, made while the app handles webhooks, are a loop.
+MAX_INSTANT_OPERATIONS = 20
 
 
 class Platform:
     def __init__(self, sim: Simulation, auth_token: str) -> None:
         self.sim = sim
-        self.nested = 0  # deferred operations applying, each inside the previous one's event
+        self.instant_ms = -1  # the instant whose operations ``made`` counts, per target
+        self.made: collections.Counter[str] = collections.Counter()
         self.auth_token = auth_token
         self.lock = threading.RLock()  # serve: one thread moves the clock at a time
         self.added = itertools.count(1)
@@ -69,20 +73,20 @@ class Platform:
 
     # -- acting ------------------------------------------------------------------------------
     def apply_deferred(self, action: Action) -> None:
-        if self.nested >= MAX_NESTED_OPERATIONS:
+        now = self.sim.clock.now_ms
+        if now != self.instant_ms:
+            self.instant_ms, self.made = now, collections.Counter()
+        self.made[action.target] += 1
+        if self.made[action.target] > MAX_INSTANT_OPERATIONS:
             rest.refuse(
                 self.sim,
                 action,
-                f"the app's REST operations have set each other off {MAX_NESTED_OPERATIONS} "
-                "times without any time passing (each caused by the event of the one before); "
-                "this one is dropped and the chain ends",
+                f"the app has made more than {MAX_INSTANT_OPERATIONS} operations on "
+                f"{action.target} without any time passing, each set off by the event of one "
+                "before: a loop; this one is dropped and the loop ends",
             )
             return
-        self.nested += 1
-        try:
-            rest.apply(self.sim, action)
-        finally:
-            self.nested -= 1
+        rest.apply(self.sim, action)
 
     @property
     def deferred(self) -> bool:
