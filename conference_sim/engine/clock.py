@@ -15,6 +15,7 @@ Time is integer milliseconds, so sums never drift.
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import simpy
@@ -28,10 +29,12 @@ class Due(simpy.Event):
     argument; this is Timeout with one)."""
 
     def __init__(self, env: simpy.Environment, delay_ms: int, priority: int) -> None:
-        super().__init__(env)
-        self._ok = True
+        # Event.__init__ and schedule() inlined, as simpy's own Timeout does: one per step
+        self.env = env
+        self.callbacks = []
         self._value = None
-        env.schedule(self, priority, delay_ms)
+        self._ok = True
+        heappush(env._queue, (env._now + delay_ms, priority, next(env._eid), self))  # type: ignore[attr-defined]
 
 
 class Clock(simpy.Environment):
@@ -39,7 +42,7 @@ class Clock(simpy.Environment):
 
     @property
     def now_ms(self) -> int:
-        return int(self.now)
+        return int(self._now)
 
     def due(self, delay_ms: int, priority: int) -> simpy.Event:
         return Due(self, delay_ms, priority)

@@ -68,21 +68,37 @@ def call_params(call: Call) -> dict[str, str]:
 
 
 def participant_params(room: Conference, p: Participant, event: str, t_ms: int) -> dict[str, str]:
-    params = conference_params(room, event, t_ms)
-    params.update(  # one literal, no flag() calls: the hot path
+    """A copy of the participant's own parameters (built at its first event: what cannot change
+    while it is in the room) with what can change written in, each key in its place."""
+    params = p.params or participant_template(room, p)
+    params = params.copy()
+    params["StatusCallbackEvent"] = event
+    params["Timestamp"] = rfc2822(room.sim.scenario.start, t_ms)
+    params["Muted"] = "true" if p.muted else "false"
+    params["Hold"] = "true" if p.held else "false"
+    params["Coaching"] = "true" if p.coach_of is not None else "false"
+    params["EndConferenceOnExit"] = "true" if p.end_on_exit else "false"
+    return params
+
+
+def participant_template(room: Conference, p: Participant) -> dict[str, str]:
+    """Every key of a participant event in its order (SPEC 4); kept on the participant."""
+    params = conference_params(room, "", 0)
+    params.update(
         {
             "CallSid": p.call.sid,
-            "Muted": "true" if p.muted else "false",
-            "Hold": "true" if p.held else "false",
-            "Coaching": "true" if p.coaching else "false",
-            "EndConferenceOnExit": "true" if p.end_on_exit else "false",
-            "StartConferenceOnEnter": "true" if p.attrs.start_conference_on_enter else "false",
+            "Muted": "",
+            "Hold": "",
+            "Coaching": "",
+            "EndConferenceOnExit": "",
+            "StartConferenceOnEnter": flag(p.attrs.start_conference_on_enter),
         }
     )
     if p.label is not None:
         params["ParticipantLabel"] = p.label
     if room.dialect.call_params:
         params.update(call_params(p.call))
+    p.params = params
     return params
 
 

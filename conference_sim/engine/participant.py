@@ -55,6 +55,7 @@ class Participant:
         self.hold_player: Player | None = None
         self.announcement: Player | None = None
         self.log = room.log.bind(call=call.name)
+        self.params: dict[str, str] | None = None  # its event parameters' fixed part (params.py)
 
     @property
     def coaching(self) -> bool:

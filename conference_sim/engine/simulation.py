@@ -74,7 +74,7 @@ class Simulation:
         self.pending: list[Callable[[], None]] = []  # consequences of the event being written
         # Without an app a callback's answer is always "ok" and changes nothing: not sent at all.
         deliver = None if type(self.transport) is ScenarioTransport else self.deliver
-        self.eventlog = EventLog(lambda: int(self.clock.now), sinks, deliver, self.after_event)
+        self.eventlog = EventLog(lambda: int(self.clock._now), sinks, deliver, self.after_event)
         self.log = self.eventlog.logger
         self.streaming = calls is not None
         self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)
