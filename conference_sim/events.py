@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from attrs import field, frozen
 
@@ -46,9 +46,9 @@ class Request:
         return out
 
 
-@frozen(slots=True)
-class Event:
-    """One timeline line. ``t_ms`` is simulated milliseconds; ``t`` gives seconds."""
+class Event(NamedTuple):
+    """One timeline line, immutable. ``t_ms`` is simulated milliseconds; ``t`` gives seconds.
+    (A named tuple: one is made per line, and it is the cheapest frozen record to make.)"""
 
     seq: int
     t_ms: int
@@ -68,14 +68,14 @@ class Event:
         """The pinned JSONL shape (SPEC 6), keys in pinned order."""
         return {
             "seq": self.seq,
-            "t": self.t,
+            "t": self.t_ms / 1000,  # seconds(), inline: once per line
             "kind": self.kind,
             "event": self.event,
             "conference": self.conference,
             "account": self.account,
             "call": self.call,
             "params": self.params,
-            "requests": [r.to_dict() for r in self.requests],
+            "requests": [r.to_dict() for r in self.requests] if self.requests else [],
         }
 
 

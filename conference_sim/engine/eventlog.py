@@ -54,12 +54,14 @@ class EventLog:
         now: Callable[[], int],
         sinks: Iterable[Sink] = (),
         send: Callable[[Request, dict[str, Any]], Request] | None = None,
-        after: Callable[[], None] | None = None,
     ) -> None:
         self.now = now
         self.sinks: list[Sink] = list(sinks)
+        self.emitters = [sink.emit for sink in self.sinks]
         self.send = send  # delivers a callback, answers the request as sent (with its status)
-        self.after = after  # runs once an event is out: what it caused comes after it
+        # what an event set off (an app's REST calls, a failed callback's warning): each runs
+        # once the event is out, in order, and may emit events itself
+        self.pending: list[Callable[[], None]] = []
         self.count = 0
         self.logger = EventLogger(self, NO_CONTEXT)
 
@@ -90,13 +92,18 @@ class EventLog:
             tuple(requests),
         )
         self.count += 1
-        for sink in self.sinks:
-            sink.emit(event)
-        if self.after is not None:
-            self.after()
+        for emit in self.emitters:
+            emit(event)
+        if self.pending:
+            self.run_pending()
+
+    def run_pending(self) -> None:
+        while self.pending:
+            self.pending.pop(0)()
 
     def add_sink(self, sink: Sink) -> None:
         self.sinks.append(sink)
+        self.emitters.append(sink.emit)
 
     def close(self) -> None:
         for sink in self.sinks:

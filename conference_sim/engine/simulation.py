@@ -71,10 +71,10 @@ class Simulation:
         self.clock = Clock()
         self.env = self.clock  # the simpy environment, by its usual name
         self.transport = transport or ScenarioTransport(scenario.documents, scenario.media)
-        self.pending: list[Callable[[], None]] = []  # consequences of the event being written
         # Without an app a callback's answer is always "ok" and changes nothing: not sent at all.
         deliver = None if type(self.transport) is ScenarioTransport else self.deliver
-        self.eventlog = EventLog(lambda: int(self.clock._now), sinks, deliver, self.after_event)
+        self.eventlog = EventLog(lambda: int(self.clock._now), sinks, deliver)
+        self.pending = self.eventlog.pending  # consequences of the event being written
         self.log = self.eventlog.logger
         self.streaming = calls is not None
         self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)
@@ -345,8 +345,7 @@ class Simulation:
 
     def after_event(self) -> None:
         """Run what the event just written set off (in order; each may emit events itself)."""
-        while self.pending:
-            self.pending.pop(0)()
+        self.eventlog.run_pending()
 
     def warn(self, log: Any, event: str, **params: Any) -> None:
         log.warning(event, kind="warning", params=params, requests=[])
