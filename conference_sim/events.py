@@ -66,16 +66,24 @@ class Event(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """The pinned JSONL shape (SPEC 6), keys in pinned order."""
+        out = self.record()
+        out["requests"] = [r.to_dict() for r in self.requests]
+        return out
+
+    def record(self) -> dict[str, Any]:
+        """``to_dict`` with the :class:`Request` objects themselves under ``requests`` (the
+        JSONL sink's encoder writes each as its dict, without a list made per line)."""
+        seq, t_ms, kind, event, conference, account, call, params, requests = self
         return {
-            "seq": self.seq,
-            "t": self.t_ms / 1000,  # seconds(), inline: once per line
-            "kind": self.kind,
-            "event": self.event,
-            "conference": self.conference,
-            "account": self.account,
-            "call": self.call,
-            "params": self.params,
-            "requests": [r.to_dict() for r in self.requests] if self.requests else [],
+            "seq": seq,
+            "t": t_ms / 1000,  # seconds(), inline: once per line
+            "kind": kind,
+            "event": event,
+            "conference": conference,
+            "account": account,
+            "call": call,
+            "params": params,
+            "requests": requests,
         }
 
 

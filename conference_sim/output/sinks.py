@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from ..events import BufferSink, CaptureSink, Event, NullSink, Sink
+from ..events import BufferSink, CaptureSink, Event, NullSink, Request, Sink
 from .safe import one_record
 
 __all__ = [
@@ -23,6 +23,13 @@ __all__ = [
 ]
 
 
+def wire(obj: object) -> dict[str, Any]:
+    """What the encoders write for a :class:`Request` in an event's record."""
+    if isinstance(obj, Request):
+        return obj.to_dict()
+    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+
 try:  # orjson writes the pinned compact shape (SPEC 6) about six times faster
     import orjson
 
@@ -30,13 +37,15 @@ try:  # orjson writes the pinned compact shape (SPEC 6) about six times faster
         return orjson.dumps(record).decode("utf-8")
 
     def encode_line(record: dict[str, Any]) -> str:
-        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+        """An event's record (``Event.record``) as one line, its newline included."""
+        return orjson.dumps(record, default=wire, option=orjson.OPT_APPEND_NEWLINE).decode()
 
 except ImportError:  # pragma: no cover - the standard library writes the same bytes
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    encode_record = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=wire)
 
     def encode_line(record: dict[str, Any]) -> str:
-        return encode(record) + "\n"
+        return encode_record.encode(record) + "\n"
 
 
 def jsonl_line(event: Event) -> str:
@@ -53,7 +62,7 @@ class JsonlSink:
         self.flush = flush
 
     def emit(self, event: Event) -> None:  # jsonl_line, inline: this runs once per line
-        line = encode_line(event.to_dict())
+        line = encode_line(event.record())
         self.write(line if line.isascii() else one_record(line))
         if self.flush:
             self.stream.flush()
