@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tracemalloc
 
+import pytest
+
 from conference_sim.api.workload import CallCentreDay
 from conference_sim.engine.simulation import Simulation
 from conference_sim.output.sinks import JsonlSink
@@ -111,3 +113,33 @@ def test_importing_the_package_and_version_load_no_engine():
         check=True,
     )
     assert version.stdout.startswith("conference-sim ")
+
+
+def test_a_run_leaves_the_processs_garbage_collector_as_it_found_it():
+    """run() collects less often while it goes (fewer_collections), and gives the process its
+    own thresholds back afterwards, also when the run fails."""
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(555, 7, 3)
+    try:
+        seen = []
+        sim = Simulation(day(2).scenario(), calls=day(2).calls())
+        sim.clock.process(iter_threshold(sim, seen))
+        sim.run()
+        assert seen and seen[0][0] >= 10_000  # while running
+        assert gc.get_threshold() == (555, 7, 3)
+        w = day(3)
+        bad = Simulation(w.scenario(), calls=list(w.calls())[::-1])
+        with pytest.raises(ValueError):
+            bad.run()
+        assert gc.get_threshold() == (555, 7, 3)
+    finally:
+        gc.set_threshold(*before)
+
+
+def iter_threshold(sim, seen):
+    import gc
+
+    yield sim.clock.timeout(1)
+    seen.append(gc.get_threshold())

@@ -7,7 +7,9 @@ Same-instant order is decided by the clock's named priorities (:mod:`.clock`).
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
+import gc
 import heapq
 import itertools
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -44,6 +46,19 @@ def tie_rank(seed: int, t_ms: int, group: int, index: int) -> float:
     import random
 
     return random.Random(f"{seed}:{t_ms}:{group}:{index}").random()
+
+
+@contextlib.contextmanager
+def fewer_collections(young: int = 10_000) -> Iterator[None]:
+    """While a run goes, the cyclic garbage collector looks at new objects after ``young``
+    allocations instead of Python's 700: a run makes many short-lived containers and few
+    cycles, and collecting ten times as often cost about 6% of a large run. Restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], young), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class Simulation:
@@ -180,7 +195,8 @@ class Simulation:
     def run(self) -> Simulation:
         """Run to the end: ``until``, or when nothing is left to happen (at most 24 h)."""
         if not self.stop_event.processed:
-            self.clock.run(until=self.stop_event)
+            with fewer_collections():
+                self.clock.run(until=self.stop_event)
         self.close()
         return self
 
