@@ -138,3 +138,26 @@ def test_shuffle_ties_on_the_command_line(tmp_path):
     plain, shuffled = jsonl(), [jsonl("--shuffle-ties", str(s)) for s in (1, 2, 3, 4)]
     assert any(s != plain for s in shuffled)
     assert jsonl("--shuffle-ties", "1") == shuffled[0]
+
+
+def test_ordering_steps_at_one_instant_run_back_to_back_but_before_its_timers():
+    """Steps that share an instant run one after another without waiting on the clock when
+    nothing else is due (the engine's fast path), but still all before the media and timers
+    due at that instant (MEDIA priority), and still after each step's own consequences."""
+    events = run("""
+        calls:
+          - {name: a, conference: R, hangup: 60, speech: [[10, 20]]}
+          - {name: b, conference: R, hangup: 60, speech: [[10, 20]]}
+          - name: c
+            cxml: <Response><Pause length="10"/><Dial><Conference>R</Conference></Dial></Response>
+            hangup: 60
+            speech: [[10, 20]]
+          - {name: d, at: 10, conference: R, hangup: 60}
+        actions:
+          - {at: 10, mute: d}
+    """)
+    assert at(events, 10.0) == [
+        "participant-speech-start:a", "participant-speech-start:b",
+        "call-start:d", "participant-join:d", "beep:d", "participant-mute:d",
+        "participant-join:c", "beep:c", "participant-speech-start:c",
+    ]  # fmt: skip

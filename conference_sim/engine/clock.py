@@ -44,6 +44,15 @@ class Clock(simpy.Environment):
     def now_ms(self) -> int:
         return int(self._now)
 
+    def free_for_step(self, t_ms: int) -> bool:
+        """Whether a step due at ``t_ms`` may run now, without waiting on the queue: it is due
+        now, and nothing queued would run before it (nothing at this instant at URGENT or STEP
+        priority). Most steps of a large run share their instant with the step before."""
+        if t_ms != self._now:
+            return False
+        queue = self._queue  # type: ignore[attr-defined]
+        return not queue or queue[0][0] != t_ms or queue[0][1] > STEP
+
     def due(self, delay_ms: int, priority: int) -> simpy.Event:
         return Due(self, delay_ms, priority)
 

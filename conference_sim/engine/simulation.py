@@ -23,7 +23,7 @@ from ..model import MAX_UNTIL_MS, CallSpec, ConferenceAttrs, Scenario
 from ..states import State
 from . import rest
 from .call import Call
-from .clock import MEDIA, STEP, STOP, Clock
+from .clock import MEDIA, STEP, STOP, Clock, Due
 from .conference import Conference
 from .directory import Directory
 from .documents import DocumentServer, failed
@@ -168,6 +168,7 @@ class Simulation:
 
     def drive(self) -> Generator[simpy.Event, Any, None]:
         heap: list[Any] = []
+        clock = self.clock
         calls = iter(self.call_source)
         acts = iter(self.action_source)
         next_call, next_action = next(calls, None), next(acts, None)
@@ -189,7 +190,8 @@ class Simulation:
             if not heap:
                 return
             entry = heapq.heappop(heap)
-            yield self.clock.due(entry[0] - self.now, STEP)
+            if not clock.free_for_step(entry[0]):
+                yield Due(clock, entry[0] - clock._now, STEP)
             entry[-1]()
 
     def run(self) -> Simulation:
