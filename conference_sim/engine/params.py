@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..events import Request
 
@@ -23,7 +23,15 @@ def flag(value: bool) -> str:
 
 def rfc2822(start: dt.datetime, t_ms: int) -> str:
     """``Thu, 01 Jan 2026 00:00:30 +0000`` for scenario time t_ms after ``start``."""
-    return _rfc2822_second(start, (start.microsecond + t_ms * 1000) // 1_000_000)
+    last = LAST_TIMESTAMP
+    if last[1] == t_ms and last[0] is start:  # the events of one instant share it
+        return last[2]
+    text = _rfc2822_second(start, (start.microsecond + t_ms * 1000) // 1_000_000)
+    last[:] = start, t_ms, text
+    return text
+
+
+LAST_TIMESTAMP: list[Any] = [None, None, None]  # (start, t_ms, text) of the latest call
 
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
