@@ -26,7 +26,7 @@ from ..model import (
     Say,
 )
 from ..states import CallState
-from .clock import interrupt
+from .clock import URGENT, interrupt
 from .documents import runnable
 from .media import MAX_INSTANT_REDIRECTS, playing
 from .params import dial_params, voice_params
@@ -62,6 +62,10 @@ class HungUp:
     """Interrupt cause: the caller hung up; the process stops."""
 
 
+HUNG_UP = HungUp()
+HUNG_UP_DOC = Document(verbs=(), source="<the caller hung up>")
+
+
 class Call:
     """One call of the scenario, from its arrival to its hang-up."""
 
@@ -84,6 +88,7 @@ class Call:
         self.hop_ms, self.hops = -1, 0  # documents started at the instant hop_ms
         self.action_answer: Document | None = None  # the Dial action's answer, to run next
         self.process: simpy.Process | None = None
+        self.stay: simpy.Event | None = None  # what the process waits on, in a conference
         self.log = sim.log.bind(call=spec.name, account=spec.account)
 
     @property
@@ -129,7 +134,7 @@ class Call:
         if self.participant is not None:
             self.participant.room.remove(self.participant, "hangup")
         self.end(reason)
-        self.interrupt(HungUp())
+        self.end_stay(HUNG_UP)
 
     def set_talking(self, on: bool) -> None:
         self.talking = on
@@ -167,6 +172,17 @@ class Call:
     def interrupt(self, cause: object) -> None:
         interrupt(self.clock, self.process, cause)
 
+    def end_stay(self, cause: DialOver | HungUp) -> None:
+        """Tell the process its stay in the conference is over: at the same place in the queue
+        as an interrupt (URGENT, now), but as the value it waits for, without an exception
+        through its frames. Anywhere else (or from inside itself), it is interrupted."""
+        stay = self.stay
+        if stay is None or stay.triggered or self.clock.active_process is self.process:
+            self.interrupt(cause)
+            return
+        stay._ok, stay._value = True, cause
+        self.clock.schedule(stay, URGENT)
+
     def run_document(self, doc: Document, url: str | None) -> Generator[simpy.Event, Any, str]:
         verbs, i = doc.verbs, 0
         while i < len(verbs):
@@ -195,6 +211,8 @@ class Call:
                 doc, url, verbs, i = nxt, target, nxt.verbs, 0
             elif isinstance(verb, Dial):
                 nxt, nxt_url = yield from self.dial(verb)
+                if nxt is HUNG_UP_DOC:
+                    return "caller-hung-up"  # the call has ended already
                 if nxt is FAILED:
                     return "application-error"  # the Dial action failed: the call hangs up
                 if nxt is not None:
@@ -270,11 +288,17 @@ class Call:
             self.sim.limit_stay(p, self.clock.now_ms + verb.time_limit_ms)
         else:
             self.clock.after(verb.time_limit_ms, lambda: self.time_limit(p))
+        self.stay = self.clock.event()
         try:
-            yield self.clock.event()  # in the conference until an interrupt says otherwise
-        except simpy.Interrupt as over:
-            if not isinstance(over.cause, DialOver):
+            over = yield self.stay  # in the conference until end_stay or an interrupt
+        except simpy.Interrupt as stop:
+            if not isinstance(stop.cause, DialOver | HungUp):
                 raise
+            over = stop.cause
+        finally:
+            self.stay = None
+        if isinstance(over, HungUp):
+            return HUNG_UP_DOC, None
         return self.after_dial(verb)
 
     def after_dial(self, verb: Dial) -> tuple[Document | None, str | None]:
@@ -297,7 +321,7 @@ class Call:
         redirected = why == "redirect"  # the call runs other cXML: its Dial action is not asked
         self.finish_dial(p.dial, "answered", joined_ms=p.joined_ms, send_action=not redirected)
         if why not in ("hangup", "redirect"):
-            self.interrupt(DialOver(why))
+            self.end_stay(DialOver(why))
 
     def finish_dial(
         self,
