@@ -91,7 +91,13 @@ def participant_params(room: Conference, p: Participant, event: str, t_ms: int) 
 
 def participant_template(room: Conference, p: Participant) -> dict[str, str]:
     """Every key of a participant event in its order (SPEC 4); kept on the participant."""
-    params = conference_params(room, "", 0)
+    params = {  # conference_params' keys, without formatting a Timestamp
+        "AccountSid": room.account_sid,
+        "ConferenceSid": room.sid,
+        "FriendlyName": room.name,
+        "StatusCallbackEvent": "",
+        "Timestamp": "",
+    }
     params.update(
         {
             "CallSid": p.call.sid,
