@@ -1,6 +1,7 @@
 """Benchmark: a suite of 1 000 small scenarios, run serially and on 2 cores, by
-``conference-sim check`` and by the pytest plugin (pytest-xdist), and the start-up time of a
-small ``conference-sim run`` (issue 16). Every figure is measured in this one run.
+``conference-sim check`` and by the pytest plugin (under pytest-xdist, and with its own
+``--conference-sim-jobs``), and the start-up time of a small ``conference-sim run`` (issue 16).
+Every figure is measured in this one run.
 
     python bench/suite.py [--scenarios 1000]
 """
@@ -107,14 +108,15 @@ def main() -> None:
             ("check -j 2", timed([*cs, "-j", "2"], folder)),
             ("pytest plugin, serial", timed(py, folder)),
             ("pytest -n 2 (xdist)", timed([*py, "-n", "2"], folder)),
+            ("pytest --conference-sim-jobs 2", timed([*py, "--conference-sim-jobs", "2"], folder)),
         ]
     cores = os.cpu_count()
     print(f"suite: {n} small scenarios (2 calls, a REST mute, an expect each), {cores} cores")
     print()
-    print(f"{'how':<24} {'wall s':>7} {'scenarios/s':>12} {'vs serial':>10}")
+    print(f"{'how':<31} {'wall s':>7} {'scenarios/s':>12} {'vs serial':>10}")
     for i, (label, seconds) in enumerate(rows):
         serial = rows[0 if i < 2 else 2][1]
-        print(f"{label:<24} {seconds:>7.2f} {n / seconds:>12,.0f} {serial / seconds:>9.2f}x")
+        print(f"{label:<31} {seconds:>7.2f} {n / seconds:>12,.0f} {serial / seconds:>9.2f}x")
     dev = startup(str(Path(sys.executable).parent / "conference-sim"))
     user = startup(str(Path(runtime_only_python()).parent / "conference-sim"))
     print("\nstart-up of `conference-sim run` on a small scenario (median of 15, fresh process):")

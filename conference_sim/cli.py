@@ -185,20 +185,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     cores = os.cpu_count() or 1
     jobs = min(args.jobs or (cores if len(files) >= 20 else 1), len(files))
     if jobs > 1:
-        import gc
-        from concurrent.futures import ProcessPoolExecutor
+        from .check.pool import Pool
 
-        from .check import golden  # noqa: F401 - imported once here, inherited by the workers
-        from .engine import simulation  # noqa: F401
-        from .load import scenario  # noqa: F401
-
-        # The workers are forked: freezing what is loaded keeps their collector from touching
-        # (and so copying) every page they share with this process.
-        gc.freeze()
-        chunk = max(1, len(files) // (jobs * 4))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            columns = [[v] * len(files) for v in options]
-            outcomes = list(pool.map(check_path, files, *columns, chunksize=chunk))
+        golden, update, shuffle_ties, app, html_dir = options
+        pool = Pool(
+            files,
+            [bool(golden)] * len(files),
+            jobs,
+            update=update,
+            shuffle_ties=shuffle_ties,
+            app=app,
+            html_dir=html_dir,
+        )
+        try:
+            outcomes = pool.outcomes()
+        finally:
+            pool.close()
     else:
         outcomes = [check_path(f, *options) for f in files]
     errors = [f"conference-sim: {visible(o)}\n" for o in outcomes if isinstance(o, str)]

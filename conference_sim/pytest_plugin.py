@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -27,8 +29,13 @@ from .errors import InputError
 from .load.scenario import read_text
 from .model import Scenario
 
+if TYPE_CHECKING:
+    pass
+
 DEFAULT_GLOBS = ["scenarios/**/*.yaml", "scenarios/**/*.yml"]
 INI = "conference_sim_scenarios"
+JOBS_INI = "conference_sim_jobs"
+POOL = pytest.StashKey["Pool | None"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +44,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         default=None,
         help="write each failing scenario's HTML timeline to DIR (CI artefacts)",
+    )
+    parser.addoption(
+        "--conference-sim-jobs",
+        metavar="N",
+        default=None,
+        help="check the scenario files in N worker processes ('auto': one per core) while "
+        "pytest reports them in order (ignored under pytest-xdist)",
+    )
+    parser.addini(
+        JOBS_INI,
+        default="1",
+        help="like --conference-sim-jobs: worker processes for scenario files (default 1)",
     )
     parser.addini(
         INI,
@@ -76,6 +95,63 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def jobs_of(config: pytest.Config) -> int:
+    value = config.getoption("--conference-sim-jobs") or config.getini(JOBS_INI)
+    text = str(value).strip().lower()
+    if text == "auto":
+        return os.cpu_count() or 1
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise pytest.UsageError(
+            f"--conference-sim-jobs / {JOBS_INI}: expected a number of worker processes "
+            f"from 1 to 64, or 'auto'; got {value!r}"
+        )
+    return int(text)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, None, None]:
+    """With --conference-sim-jobs N, every selected scenario item is checked in N forked
+    workers from the start of the run; each item then reports its file's answer, in order.
+    Under pytest-xdist (a worker, or the controller that runs no item) there is no pool."""
+    config = session.config
+    jobs = jobs_of(config)
+    items = [i for i in session.items if isinstance(i, ScenarioItem)]
+    pool = None
+    if jobs > 1 and len(items) > 1 and not xdist_active(config):
+        from .check.pool import Pool
+
+        html_dir = config.getoption("--conference-sim-html")
+        pool = Pool(
+            [str(i.path) for i in items],
+            [golden_path(i.path).exists() for i in items],
+            min(jobs, len(items)),
+            html_dir=html_dir,
+        )
+        for n, item in enumerate(items):
+            item.pooled = n
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and reporter.verbosity >= 0:
+            reporter.write_line(
+                f"conference-sim: {len(items)} scenarios checked in {min(jobs, len(items))} "
+                "worker processes"
+            )
+    config.stash[POOL] = pool
+    try:
+        yield
+    finally:
+        config.stash[POOL] = None
+        if pool is not None:
+            pool.close()
+
+
+def xdist_active(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput") or config.getoption("dist", "no") != "no"
+
+
+class Unloadable(Exception):
+    """A scenario file a pool worker could not load: its one-line error."""
+
+
 class ScenarioFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
         """Cheap: the item's name and its expect line are read off the text; the scenario is
@@ -101,14 +177,22 @@ class ScenarioItem(pytest.Item):
     def __init__(self, *, line: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.line = line
+        self.pooled: int | None = None  # this file's place in the run's pool, if any
 
     def runtest(self) -> None:
-        scenario = Scenario.from_file(self.path)
-        outcome = check_scenario(
-            scenario,
-            golden=golden_path(self.path).exists(),
-            html_dir=self.config.getoption("--conference-sim-html"),
-        )
+        pool = self.config.stash.get(POOL, None)
+        if pool is not None and self.pooled is not None:
+            answer = pool.outcome(self.pooled)
+            if isinstance(answer, str):
+                raise Unloadable(answer)
+            outcome = answer
+        else:
+            scenario = Scenario.from_file(self.path)
+            outcome = check_scenario(
+                scenario,
+                golden=golden_path(self.path).exists(),
+                html_dir=self.config.getoption("--conference-sim-html"),
+            )
         if outcome.status == "skip":
             pytest.skip(f"{self.path.name}: {outcome.note}")
         if outcome.status == "fail":
@@ -122,7 +206,7 @@ class ScenarioItem(pytest.Item):
             path = self.path.relative_to(self.config.rootpath).as_posix()
             head = f"{path}:{line + 1}: scenario {self.name!r}: expectations failed"
             return "\n".join([head, *(f.render(color) for f in failures)])
-        if isinstance(excinfo.value, InputError):  # the file does not load
+        if isinstance(excinfo.value, InputError | Unloadable):  # the file does not load
             return f"conference-sim: {excinfo.value}"
         return super().repr_failure(excinfo)
 

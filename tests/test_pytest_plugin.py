@@ -119,3 +119,81 @@ def test_fixture_gives_the_python_api(pytester):
     )
     result = pytester.runpytest("test_desk_api.py")
     result.assert_outcomes(passed=2)
+
+
+def suite_of_four(pytester):
+    pytester.mkdir("scenarios")
+    files = {
+        "good.yaml": PASSING,
+        "bad.yaml": FAILING,
+        "plain.yaml": "calls:\n  - {name: a, conference: R, hangup: 5}\n",
+        "broken.yaml": "calls:\n  - {name: a, conference: R, attributes: {beep: maybe}}\n",
+    }
+    for name, text in files.items():
+        pytester.path.joinpath("scenarios", name).write_text(text)
+
+
+def report_lines(result):
+    """What a user reads about each item, without timings and the run's own summary."""
+    out = result.stdout.str()
+    keep = [
+        line
+        for line in out.splitlines()
+        if ("PASSED" in line or "FAILED" in line or "SKIPPED" in line or "conference-sim:" in line)
+        and "worker processes" not in line
+        and " in " not in line.split("]")[-1]
+    ]
+    return keep, out
+
+
+def test_jobs_option_checks_scenarios_in_worker_processes_and_reports_the_same(pytester):
+    """--conference-sim-jobs N: the files are checked in N forked workers while pytest reports
+    them in order; every outcome and message is the one a serial run gives."""
+    suite_of_four(pytester)
+    serial = pytester.runpytest_subprocess("-v", "-rs", "-p", "no:cacheprovider")
+    pooled = pytester.runpytest_subprocess(
+        "-v", "-rs", "-p", "no:cacheprovider", "--conference-sim-jobs", "2"
+    )
+    for result in (serial, pooled):
+        result.assert_outcomes(passed=1, failed=2, skipped=1)
+    serial_lines, serial_out = report_lines(serial)
+    pooled_lines, pooled_out = report_lines(pooled)
+    assert pooled_lines == serial_lines
+    assert "conference-sim: 4 scenarios checked in 2 worker processes" in pooled_out
+    assert "worker processes" not in serial_out
+    assert "t is 0:20.0, expected 0:15.0" in pooled_out  # the diff, from a worker
+    assert "broken.yaml:2: calls[0].attributes.beep" in pooled_out  # the load error, too
+    assert "Traceback" not in pooled_out
+
+
+def test_jobs_option_checks_only_selected_items_and_stops_with_x(pytester):
+    suite_of_four(pytester)
+    result = pytester.runpytest_subprocess(
+        "-v", "-k", "agent or moderator", "--conference-sim-jobs", "auto"
+    )
+    result.assert_outcomes(passed=1, failed=1, deselected=2)
+    result.stdout.fnmatch_lines(["conference-sim: 2 scenarios checked in * worker processes"])
+    stopped = pytester.runpytest_subprocess("-x", "--conference-sim-jobs", "2")
+    stopped.assert_outcomes(failed=1)  # bad.yaml runs first; nothing after it is reported
+
+
+def test_jobs_option_says_what_it_accepts(pytester):
+    suite_of_four(pytester)
+    result = pytester.runpytest("--conference-sim-jobs", "many")
+    assert result.ret == 4  # pytest's usage error
+    result.stderr.fnmatch_lines(
+        [
+            "*--conference-sim-jobs / conference_sim_jobs: expected a number of worker processes from 1 to 64, or 'auto'; got 'many'*"
+        ]
+    )
+
+
+def test_jobs_in_the_ini_and_no_pool_under_xdist(pytester):
+    suite_of_four(pytester)
+    pytester.makeini("[pytest]\nconference_sim_jobs = 2\n")
+    pooled = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    pooled.assert_outcomes(passed=1, failed=2, skipped=1)
+    pooled.stdout.fnmatch_lines(["conference-sim: 4 scenarios checked in 2 worker processes"])
+    xdist = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    xdist.assert_outcomes(passed=1, failed=2, skipped=1)
+    assert "worker processes" not in xdist.stdout.str()
