@@ -10,9 +10,11 @@ REST mute/unmute per room, hang-ups. For each size, in this one run:
     REST action, with no bookkeeping at all;
 (b) conference-sim running it streamed, JSONL written to a null sink (os.devnull).
 
-Each measurement runs in a fresh subprocess (so peak memory is its own): wall time, scenario
-steps/s (the same count for both), timeline events/s for (b), the ratio (b)/(a) of steps/s,
-and peak RSS; with ``--trace`` also the traced peak (tracemalloc, in a separate run so that
+Each measurement runs in a fresh subprocess (so peak memory is its own), ``--repeat`` times
+(3), interleaved, keeping the fastest of each side (as ``timeit`` advises: slower runs are
+other work on the machine, not the code): wall time, scenario steps/s (the same count for
+both), timeline events/s for (b), the ratio (b)/(a) of steps/s, and peak RSS; with
+``--trace`` also the traced peak (tracemalloc, in a separate run so that
 tracing does not slow the timed one; it makes that run ~4× slower).
 """
 
@@ -115,6 +117,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rooms", type=int, nargs="+", default=[100, 1_000, 10_000])
     parser.add_argument("--participants", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per side; the fastest counts")
     parser.add_argument("--one", nargs=3, metavar=("KIND", "ROOMS", "PARTICIPANTS"))
     parser.add_argument(
         "--trace",
@@ -127,7 +130,10 @@ def main() -> int:
         print(json.dumps(one(kind, int(rooms), int(participants), args.trace)))
         return 0
     p = args.participants
-    print(f"call-centre day: R rooms × {p} participants, JSONL to a null sink\n")
+    print(
+        f"call-centre day: R rooms × {p} participants, JSONL to a null sink "
+        f"(fastest of {args.repeat} runs a side)\n"
+    )
     head = (
         f"{'rooms':>6} {'steps':>8} {'events':>9} {'simpy s':>8} {'sim s':>8} "
         f"{'simpy steps/s':>14} {'sim steps/s':>12} {'sim events/s':>13} {'ratio':>6} "
@@ -136,8 +142,11 @@ def main() -> int:
     print(head)
     rows = []
     for rooms in args.rooms:
-        a = measure("bare", rooms, p)
-        b = measure("engine", rooms, p)
+        runs = [
+            (measure("bare", rooms, p), measure("engine", rooms, p)) for _ in range(args.repeat)
+        ]
+        a = min((r[0] for r in runs), key=lambda m: m["seconds"])
+        b = min((r[1] for r in runs), key=lambda m: m["seconds"])
         traced = measure("engine", rooms, p, trace=True) if args.trace else {"traced_peak": 0}
         ratio = (b["steps"] / b["seconds"]) / (a["steps"] / a["seconds"])
         rows.append((rooms, a, b, traced, ratio))
