@@ -116,6 +116,35 @@ def test_advance_past_the_end_then_run_still_closes_the_sinks():
     assert "conference-end" in out.getvalue()
 
 
+def test_stepping_the_clock_to_any_time_gives_the_same_timeline_as_running_it():
+    """advance() to times between events, even given as floats, leaves the clock on whole
+    milliseconds: durations stay whole seconds ("Duration": "300", not "300.0") and the
+    timeline is the one run() gives."""
+    from conference_sim.engine.simulation import Simulation, capture
+    from conference_sim.events import CaptureSink
+    from conference_sim.model import Scenario
+
+    scenario = Scenario.from_file(SIMPLE)
+    whole = capture(scenario)
+    sink = CaptureSink()
+    sim = Simulation(scenario, sinks=[sink])
+    for t in (1500.5, 2_000, 61_250.75, 200_000.0):
+        sim.advance(t)
+    sim.run()
+    assert sink.events == whole
+    assert all(type(e.t_ms) is int for e in sink.events)
+    # and what acts at the instant the clock was stepped to (a REST operation) is stamped then
+    stepped = Simulation(scenario, sinks=[sink := CaptureSink()])
+    stepped.advance(45_500.5)
+    name = next(iter(stepped.calls))
+    stepped.at(stepped.now, lambda: stepped.calls[name].hangup())
+    stepped.run()
+    ends = [e for e in sink.events if e.event == "call-end" and e.call == name]
+    assert [type(e.t_ms) for e in ends] == [int] and ends[0].t_ms == 45_500
+    numbers = [v for e in sink.events for v in e.params.values() if str(v)[:1].isdigit()]
+    assert numbers and not [v for v in numbers if isinstance(v, str) and v.endswith(".0")]
+
+
 def test_SPEC6_jsonl_line_is_the_compact_pinned_shape():
     """SPEC 6: one compact JSON object a line (no spaces after , and :), keys in pinned order,
     UTF-8: byte for byte what the standard library writes with compact separators."""

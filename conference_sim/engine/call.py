@@ -34,6 +34,7 @@ from .participant import Participant, Refused
 from .transport import HttpRequest
 
 if TYPE_CHECKING:
+    from .eventlog import EventLogger
     from .outbound import Leg
     from .simulation import Simulation
 
@@ -319,7 +320,9 @@ class Call:
             return
         self.participant = None
         redirected = why == "redirect"  # the call runs other cXML: its Dial action is not asked
-        self.finish_dial(p.dial, "answered", joined_ms=p.joined_ms, send_action=not redirected)
+        self.finish_dial(
+            p.dial, "answered", joined_ms=p.joined_ms, send_action=not redirected, log=p.log
+        )
         if why not in ("hangup", "redirect"):
             self.end_stay(DialOver(why))
 
@@ -331,6 +334,7 @@ class Call:
         *,
         joined_ms: int | None,
         send_action: bool = True,
+        log: EventLogger | None = None,
     ) -> None:
         """dial-end, and the request to the Dial action: its answer is what the call runs next
         (kept for ``after_dial``); after a hang-up the platform still sends it."""
@@ -341,9 +345,8 @@ class Call:
             request = HttpRequest("action", verb.action, verb.method, params)
             answer = self.sim.send(request)
             requests.append(Request("action", verb.action, verb.method, answer.status))
-        self.log.bind(conference=verb.room).info(
-            "dial-end", kind="call", params=params, requests=requests
-        )
+        log = log or self.log.bind(conference=verb.room)  # (the participant's: the same context)
+        log.info("dial-end", kind="call", params=params, requests=requests)
         if requests and not self.hung_up:  # after a hang-up nobody runs the answer
             document = runnable(request, self.sim.documents.report(request, answer, self.log))
             self.action_answer = FAILED if document is None else document

@@ -98,7 +98,7 @@ class Conference:
         if extra:
             params.update(extra)
         log = p.log if p else self.log
-        log.log.emit(event, log.context, "conference", params, requests)  # log.info, the hot path
+        log.log.emit(event, log.context, "conference", params, requests, t)  # log.info, inline
 
     def audio(
         self,

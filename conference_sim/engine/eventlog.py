@@ -73,6 +73,7 @@ class EventLog:
         kind: str,
         params: dict[str, Any],
         requests: Iterable[Request],
+        t_ms: int | None = None,
     ) -> None:
         if name not in KNOWN:
             raise ValueError(f"the engine emitted an unknown event {name!r}")
@@ -85,7 +86,7 @@ class EventLog:
             Event,
             (
                 self.count,
-                self.now(),
+                self.now() if t_ms is None else t_ms,
                 kind,
                 name,
                 context["conference"],

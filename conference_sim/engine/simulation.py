@@ -88,7 +88,7 @@ class Simulation:
         self.transport = transport or ScenarioTransport(scenario.documents, scenario.media)
         # Without an app a callback's answer is always "ok" and changes nothing: not sent at all.
         deliver = None if type(self.transport) is ScenarioTransport else self.deliver
-        self.eventlog = EventLog(lambda: int(self.clock._now), sinks, deliver)
+        self.eventlog = EventLog(self.clock.reader(), sinks, deliver)
         self.pending = self.eventlog.pending  # consequences of the event being written
         self.log = self.eventlog.logger
         self.streaming = calls is not None
@@ -223,7 +223,7 @@ class Simulation:
 
     def advance(self, to_ms: int) -> None:
         """Run everything due up to and including ``to_ms`` (for step-by-step use)."""
-        limit = min(to_ms, self.until_ms or MAX_UNTIL_MS)
+        limit = int(min(to_ms, self.until_ms or MAX_UNTIL_MS))  # whole ms: the clock stays an int
         while not self.stop_event.processed and self.clock.peek() <= limit:
             self.clock.step()
         if not self.stop_event.processed and self.clock.now < limit:
