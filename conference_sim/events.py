@@ -38,6 +38,11 @@ class Request:
     status: int | None = None  # the HTTP status, when the request reached an app (SPEC 9)
     # its own form parameters when they are not the event's (Twilio's eventCallbackUrl)
     body: dict[str, str] | None = field(default=None, eq=False, repr=False)
+    # to_dict(), made once: the JSONL encoder writes it for every line that carries the request
+    wire: dict[str, Any] = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "wire", self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"purpose": self.purpose, "url": self.url, "method": self.method}
