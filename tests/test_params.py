@@ -150,3 +150,25 @@ def test_params_event_callback_url_post_on_conference_end():
     assert [(r.purpose, r.url, r.method) for r in end.requests] == [
         ("eventCallbackUrl", "https://app.example/ended", "POST")
     ]
+
+
+def test_timestamps_of_two_runs_stepped_in_turn_in_one_process_are_each_their_own():
+    """SPEC 4 Timestamp: each run's own start plus its clock, even when two runs with
+    different starts alternate in one process (the formatted second is reused per instant)."""
+    from conference_sim.engine.simulation import Simulation
+    from conference_sim.events import CaptureSink
+    from conference_sim.model import Scenario
+
+    sims, sinks = [], []
+    for start in ("2026-09-01T12:00:00Z", "2031-02-03T04:05:06Z"):
+        text = SUBSCRIBED.format(dialect="signalwire", events="start end join leave")
+        scenario = Scenario.from_yaml(text.replace("2026-09-01T12:00:00Z", start))
+        sinks.append(CaptureSink())
+        sims.append(Simulation(scenario, sinks=[sinks[-1]]))
+    for t in range(0, 100_001, 5_000):
+        for sim in sims:
+            sim.advance(t)
+    stamps = [{e.params["Timestamp"] for e in s.events if "Timestamp" in e.params} for s in sinks]
+    assert "Tue, 01 Sep 2026 12:00:30 +0000" in stamps[0]
+    assert "Mon, 03 Feb 2031 04:05:36 +0000" in stamps[1]
+    assert all("2026" in s for s in stamps[0]) and all("2031" in s for s in stamps[1])

@@ -23,15 +23,15 @@ def flag(value: bool) -> str:
 
 def rfc2822(start: dt.datetime, t_ms: int) -> str:
     """``Thu, 01 Jan 2026 00:00:30 +0000`` for scenario time t_ms after ``start``."""
-    last = LAST_TIMESTAMP
+    last = LAST_TIMESTAMP[0]  # one read of an immutable tuple: safe when runs share a process
     if last[1] == t_ms and last[0] is start:  # the events of one instant share it
         return last[2]
     text = _rfc2822_second(start, (start.microsecond + t_ms * 1000) // 1_000_000)
-    last[:] = start, t_ms, text
+    LAST_TIMESTAMP[0] = (start, t_ms, text)
     return text
 
 
-LAST_TIMESTAMP: list[Any] = [None, None, None]  # (start, t_ms, text) of the latest call
+LAST_TIMESTAMP: list[tuple[Any, int, str]] = [(None, -1, "")]  # (start, t_ms, text), the latest
 
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
