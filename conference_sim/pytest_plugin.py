@@ -6,6 +6,9 @@
 * The item runs the scenario and checks its ``expect`` block, and its golden timeline when a
   ``FILE.golden.jsonl`` lies beside it. A failure reads as the same diff ``conference-sim check``
   prints; a scenario that does not load is a collection error with file and line.
+* ``--conference-sim-jobs N`` (ini ``conference_sim_jobs``; ``auto``: one per core) checks the
+  selected files in N forked workers from the start of the run; the items report their
+  answers in order, exactly as a serial run would (not under pytest-xdist).
 * The ``conference_sim`` fixture gives the Python API, with paths relative to the rootdir.
 """
 
@@ -30,12 +33,12 @@ from .load.scenario import read_text
 from .model import Scenario
 
 if TYPE_CHECKING:
-    pass
+    from .check.pool import Pool
 
 DEFAULT_GLOBS = ["scenarios/**/*.yaml", "scenarios/**/*.yml"]
 INI = "conference_sim_scenarios"
 JOBS_INI = "conference_sim_jobs"
-POOL = pytest.StashKey["Pool | None"]()
+POOL: pytest.StashKey[Pool | None] = pytest.StashKey()  # the run's pool (--conference-sim-jobs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
