@@ -39,6 +39,7 @@ DEFAULT_GLOBS = ["scenarios/**/*.yaml", "scenarios/**/*.yml"]
 INI = "conference_sim_scenarios"
 JOBS_INI = "conference_sim_jobs"
 POOL: pytest.StashKey[Pool | None] = pytest.StashKey()  # the run's pool (--conference-sim-jobs)
+JOBS: pytest.StashKey[int] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -111,13 +112,17 @@ def jobs_of(config: pytest.Config) -> int:
     return int(text)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[JOBS] = jobs_of(config)  # a bad value stops the run before collection
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Generator[None, None, None]:
     """With --conference-sim-jobs N, every selected scenario item is checked in N forked
     workers from the start of the run; each item then reports its file's answer, in order.
     Under pytest-xdist (a worker, or the controller that runs no item) there is no pool."""
     config = session.config
-    jobs = jobs_of(config)
+    jobs = config.stash.get(JOBS, 1)
     items = [i for i in session.items if isinstance(i, ScenarioItem)]
     pool = None
     if jobs > 1 and len(items) > 1 and not xdist_active(config):
