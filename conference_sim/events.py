@@ -78,18 +78,33 @@ class Event(NamedTuple):
     def record(self) -> dict[str, Any]:
         """``to_dict`` with the :class:`Request` objects themselves under ``requests`` (the
         JSONL sink's encoder writes each as its dict, without a list made per line)."""
-        seq, t_ms, kind, event, conference, account, call, params, requests = self
-        return {
-            "seq": seq,
-            "t": t_ms / 1000,  # seconds(), inline: once per line
-            "kind": kind,
-            "event": event,
-            "conference": conference,
-            "account": account,
-            "call": call,
-            "params": params,
-            "requests": requests,
-        }
+        return record(*self)
+
+
+def record(
+    seq: int,
+    t_ms: int,
+    kind: str,
+    event: str,
+    conference: str | None,
+    account: str | None,
+    call: str | None,
+    params: dict[str, Any],
+    requests: tuple[Request, ...],
+) -> dict[str, Any]:
+    """An event's pinned JSONL shape (SPEC 6) from its fields, requests as Request objects:
+    ``Event.record``, and what the event log hands to sinks that take records."""
+    return {
+        "seq": seq,
+        "t": t_ms / 1000,  # seconds(), inline: once per line
+        "kind": kind,
+        "event": event,
+        "conference": conference,
+        "account": account,
+        "call": call,
+        "params": params,
+        "requests": requests,
+    }
 
 
 class Sink(Protocol):

@@ -161,3 +161,40 @@ def test_SPEC6_jsonl_line_is_the_compact_pinned_shape():
             assert line.startswith('{"seq":') and list(json.loads(line)) == [
                 "seq", "t", "kind", "event", "conference", "account", "call", "params", "requests",
             ]  # fmt: skip
+
+
+def test_SPEC6_a_jsonl_only_run_writes_the_same_bytes_as_its_events():
+    """With only JSONL sinks the event log hands them records, without an Event each; with
+    any other sink beside them it makes Events. Both write the same bytes, the golden files'
+    (an app's answers included: its request statuses)."""
+    import io
+
+    from conference_sim.engine.simulation import Simulation
+    from conference_sim.events import CaptureSink
+    from conference_sim.model import Scenario
+    from conference_sim.output.sinks import JsonlSink, jsonl_line
+
+    root = Path(__file__).parent.parent / "scenarios"
+    for path in sorted(root.glob("*.yaml")):  # support-desk.yaml runs its Flask app
+        scenario = Scenario.from_file(path)
+        alone, beside = io.StringIO(), io.StringIO()
+        capture = CaptureSink()
+        records = Simulation(scenario, sinks=[JsonlSink(alone)], transport=transport_of(scenario))
+        assert records.eventlog.takers is not None  # the record path
+        records.run()
+        events = Simulation(
+            scenario, sinks=[JsonlSink(beside), capture], transport=transport_of(scenario)
+        )
+        assert events.eventlog.takers is None  # the Event path
+        events.run()
+        assert alone.getvalue() == beside.getvalue(), path.name
+        assert alone.getvalue() == "".join(jsonl_line(e) + "\n" for e in capture.events)
+        golden = path.with_suffix(".golden.jsonl")
+        if golden.exists():
+            assert alone.getvalue() == golden.read_text(encoding="utf-8"), path.name
+
+
+def transport_of(scenario):
+    from conference_sim.app import connect
+
+    return connect(scenario, None, where="test")

@@ -3,9 +3,11 @@
 Model code logs ``log.info("participant-join", kind="conference", params=..., requests=...)`` on
 a logger bound with ``conference=``/``account=``/``call=`` (structlog's ``bind``/``info``
 shape). Emitting numbers the event, stamps the simulated clock (never the wall clock), sends its
-callbacks through the transport, and hands one frozen :class:`~conference_sim.events.Event` to
-every sink: one straight path per event, with no processor chain on it (this is the hot path of
-a run). structlog remains a sink away: :class:`conference_sim.output.sinks.StructlogSink`.
+callbacks through the transport, and hands one :class:`~conference_sim.events.Event` (a named
+tuple) to every sink: one straight path per event, with no processor chain on it (this is the
+hot path of a run). When every sink takes records (``emit_record``: the JSONL sink), it hands
+them the event's record (:func:`conference_sim.events.record`) and makes no Event at all.
+structlog remains a sink away: :class:`conference_sim.output.sinks.StructlogSink`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..events import KNOWN_EVENTS, Event, Request, Sink
+from ..events import KNOWN_EVENTS, Event, Request, Sink, record
 from .transport import CALLBACK_PURPOSES
 
 KNOWN = frozenset(KNOWN_EVENTS)
@@ -59,6 +61,7 @@ class EventLog:
         self.now = now
         self.sinks: list[Sink] = list(sinks)
         self.emitters = [sink.emit for sink in self.sinks]
+        self.takers = self.record_takers()
         self.send = send  # delivers a callback, answers the request as sent (with its status)
         # what an event set off (an app's REST calls, a failed callback's warning): each runs
         # once the event is out, in order, and may emit events itself
@@ -82,23 +85,26 @@ class EventLog:
             requests = [
                 self.send(r, about) if r.purpose in CALLBACK_PURPOSES else r for r in requests
             ]
-        event = new_tuple(  # Event(...) without its Python-level __new__: once per line
-            Event,
-            (
-                self.count,
-                self.now() if t_ms is None else t_ms,
-                kind,
-                name,
-                context["conference"],
-                context["account"],
-                context["call"],
-                params,
-                tuple(requests),
-            ),
+        fields = (
+            self.count,
+            self.now() if t_ms is None else t_ms,
+            kind,
+            name,
+            context["conference"],
+            context["account"],
+            context["call"],
+            params,
+            tuple(requests),
         )
         self.count += 1
-        for emit in self.emitters:
-            emit(event)
+        if self.takers is not None:  # every sink takes the record itself: no Event made
+            line = record(*fields)
+            for take in self.takers:
+                take(line)
+        else:
+            event = new_tuple(Event, fields)  # Event(...) without its Python-level __new__
+            for emit in self.emitters:
+                emit(event)
         if self.pending:
             self.run_pending()
 
@@ -109,6 +115,13 @@ class EventLog:
     def add_sink(self, sink: Sink) -> None:
         self.sinks.append(sink)
         self.emitters.append(sink.emit)
+        self.takers = self.record_takers()
+
+    def record_takers(self) -> list[Callable[[dict[str, Any]], None]] | None:
+        """When every sink has ``emit_record`` (the JSONL sink), events go to them as records
+        (``events.record``), without an Event each."""
+        takers = [getattr(sink, "emit_record", None) for sink in self.sinks]
+        return takers if takers and None not in takers else None  # type: ignore[return-value]
 
     def close(self) -> None:
         for sink in self.sinks:

@@ -59,8 +59,13 @@ class JsonlSink:
         self.stream = stream
         self.flush = flush
 
-    def emit(self, event: Event) -> None:  # jsonl_line, inline: this runs once per line
-        line = encode_line(event.record())
+    def emit(self, event: Event) -> None:
+        self.emit_record(event.record())
+
+    def emit_record(self, record: dict[str, Any]) -> None:
+        """One event's record (``events.record``): the event log hands it over directly when
+        every sink takes records. jsonl_line, inline: this runs once per line."""
+        line = encode_line(record)
         self.write(line if line.isascii() else one_record(line))
         if self.flush:
             self.stream.flush()
