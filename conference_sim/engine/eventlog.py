@@ -85,24 +85,19 @@ class EventLog:
             requests = [
                 self.send(r, about) if r.purpose in CALLBACK_PURPOSES else r for r in requests
             ]
-        fields = (
-            self.count,
-            self.now() if t_ms is None else t_ms,
-            kind,
-            name,
-            context["conference"],
-            context["account"],
-            context["call"],
-            params,
-            tuple(requests),
-        )
-        self.count += 1
+        seq = self.count
+        self.count = seq + 1
+        t = self.now() if t_ms is None else t_ms
+        conference, account, call = context["conference"], context["account"], context["call"]
+        requests = tuple(requests)
         if self.takers is not None:  # every sink takes the record itself: no Event made
-            line = record(*fields)
+            line = record(seq, t, kind, name, conference, account, call, params, requests)
             for take in self.takers:
                 take(line)
-        else:
-            event = new_tuple(Event, fields)  # Event(...) without its Python-level __new__
+        else:  # Event(...) without its Python-level __new__
+            event = new_tuple(
+                Event, (seq, t, kind, name, conference, account, call, params, requests)
+            )
             for emit in self.emitters:
                 emit(event)
         if self.pending:
