@@ -152,8 +152,9 @@ def test_jobs_option_checks_scenarios_in_worker_processes_and_reports_the_same(p
     suite_of_four(pytester)
     serial = pytester.runpytest_subprocess("-v", "-rs", "-p", "no:cacheprovider")
     pooled = pytester.runpytest_subprocess(
-        "-v", "-rs", "-p", "no:cacheprovider", "--conference-sim-jobs", "2"
-    )
+        "-v", "-rs", "-p", "no:cacheprovider", "--conference-sim-jobs", "2",
+        "--conference-sim-html", "pages",
+    )  # fmt: skip
     for result in (serial, pooled):
         result.assert_outcomes(passed=1, failed=2, skipped=1)
     serial_lines, serial_out = report_lines(serial)
@@ -164,6 +165,7 @@ def test_jobs_option_checks_scenarios_in_worker_processes_and_reports_the_same(p
     assert "t is 0:20.0, expected 0:15.0" in pooled_out  # the diff, from a worker
     assert "broken.yaml:2: calls[0].attributes.beep" in pooled_out  # the load error, too
     assert "Traceback" not in pooled_out
+    assert sorted(p.name for p in pytester.path.joinpath("pages").iterdir()) == ["bad.html"]
 
 
 def test_jobs_option_checks_only_selected_items_and_stops_with_x(pytester):
