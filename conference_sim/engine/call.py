@@ -70,6 +70,31 @@ HUNG_UP_DOC = Document(verbs=(), source="<the caller hung up>")
 class Call:
     """One call of the scenario, from its arrival to its hang-up."""
 
+    __slots__ = (  # every attribute, each set in __init__
+        "account",
+        "account_sid",
+        "action_answer",
+        "clock",
+        "ended",
+        "hop_ms",
+        "hops",
+        "hung_up",
+        "log",
+        "loop_mark",
+        "loops",
+        "name",
+        "now_playing",
+        "outbound",
+        "participant",
+        "process",
+        "sid",
+        "sim",
+        "spec",
+        "started",
+        "stay",
+        "talking",
+    )
+
     def __init__(self, sim: Simulation, spec: CallSpec, sid: str | None = None) -> None:
         self.sim = sim
         self.clock = sim.clock

@@ -34,6 +34,30 @@ class Refused(Exception):
 
 
 class Participant:
+    __slots__ = (  # every attribute, each set in __init__
+        "announcement",
+        "attrs",
+        "beep_enter",
+        "beep_exit",
+        "call",
+        "coach_of",
+        "dial",
+        "end_on_exit",
+        "held",
+        "hold_player",
+        "joined_ms",
+        "label",
+        "log",
+        "muted",
+        "params",
+        "room",
+        "speaking",
+        "updated_ms",
+        "wait_method",
+        "wait_player",
+        "wait_url",
+    )
+
     def __init__(self, room: Conference, call: Call, dial: Dial, coach_of: Call | None) -> None:
         a = dial.attrs
         self.room = room
