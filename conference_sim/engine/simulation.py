@@ -35,10 +35,12 @@ from .transport import HttpRequest, HttpResponse, ScenarioTransport, Transport
 
 def first_step(spec: CallSpec) -> int:
     """When a call's first step is due (speech or a press may come before the arrival)."""
-    times = [spec.at_ms, *(s.start_ms for s in spec.speech), *(p.at_ms for p in spec.presses)]
-    if spec.hangup_ms is not None:
-        times.append(spec.hangup_ms)
-    return min(times)
+    first = spec.at_ms if spec.hangup_ms is None else min(spec.at_ms, spec.hangup_ms)
+    for s in spec.speech:  # (loops, not generators: once per call of a streamed day)
+        first = min(first, s.start_ms)
+    for p in spec.presses:
+        first = min(first, p.at_ms)
+    return first
 
 
 def tie_rank(seed: int, t_ms: int, group: int, index: int) -> float:
