@@ -198,3 +198,25 @@ def transport_of(scenario):
     from conference_sim.app import connect
 
     return connect(scenario, None, where="test")
+
+
+def test_SPEC6_without_orjson_the_standard_library_writes_the_same_lines():
+    """orjson is only a speed-up: with its import failing, JSONL is byte for byte the same."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io\n"
+        "sys.modules['orjson'] = None\n"
+        "from conference_sim.engine.simulation import Simulation\n"
+        "from conference_sim.model import Scenario\n"
+        "from conference_sim.output.sinks import JsonlSink\n"
+        "out = io.StringIO()\n"
+        "Simulation(Scenario.from_file(sys.argv[1]), sinks=[JsonlSink(out)]).run()\n"
+        "sys.stdout.write(out.getvalue())\n"
+    )
+    path = Path(__file__).parent.parent / "scenarios" / "05-coach.yaml"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == path.with_suffix(".golden.jsonl").read_text(encoding="utf-8")
