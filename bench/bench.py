@@ -11,7 +11,7 @@ REST mute/unmute per room, hang-ups. For each size, in this one run:
 (b) conference-sim running it streamed, JSONL written to a null sink (os.devnull).
 
 Each measurement runs in a fresh subprocess (so peak memory is its own), ``--repeat`` times
-(3), interleaved, keeping the fastest of each side (as ``timeit`` advises: slower runs are
+(5), interleaved, keeping the fastest of each side (as ``timeit`` advises: slower runs are
 other work on the machine, not the code): wall time, scenario steps/s (the same count for
 both), timeline events/s for (b), the ratio (b)/(a) of steps/s, and peak RSS; with
 ``--trace`` also the traced peak (tracemalloc, in a separate run so that
@@ -117,7 +117,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rooms", type=int, nargs="+", default=[100, 1_000, 10_000])
     parser.add_argument("--participants", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per side; the fastest counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per side; the fastest counts")
     parser.add_argument("--one", nargs=3, metavar=("KIND", "ROOMS", "PARTICIPANTS"))
     parser.add_argument(
         "--trace",
