@@ -19,5 +19,8 @@ def twilio_sid(prefix: str, seed: int, *parts: str) -> str:
 def uuid_sid(kind: str, seed: int, *parts: str) -> str:
     """A UUID-shaped (version 4 layout) identifier, as SignalWire uses."""
     h = digest(seed, kind, *parts)
-    variant = "89ab"[int(h[16], 16) % 4]
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+# the UUID variant digit for a hex digit d: "89ab"[int(d, 16) % 4]
+VARIANT = {d: "89ab"[int(d, 16) % 4] for d in "0123456789abcdef"}
