@@ -271,6 +271,18 @@ def test_check_in_parallel_keeps_file_order(tmp_path, capsys):
     ]  # fmt: skip
 
 
+def test_SPEC6_check_in_parallel_with_a_file_that_does_not_load_is_bad_input(tmp_path, capsys):
+    """With workers as without: each file that does not load is told on stderr (file and
+    line), nothing goes to stdout, exit 2."""
+    for i in range(3):
+        write(tmp_path, "timeline:\n  - 10 conference-start", f"s{i}.yaml")
+    (tmp_path / "s1.yaml").write_text("calls:\n  - {name: a, conference: R, hangup: soon}\n")
+    code, out, err = check(capsys, "-j", "2", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err.startswith("conference-sim: ") and "s1.yaml:2: calls[0].hangup" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
 def test_golden_file_that_cannot_be_read_is_a_failure_not_a_crash(tmp_path, capsys):
     path = write(tmp_path, "timeline:\n  - 10 conference-start")
     (tmp_path / "s.golden.jsonl").mkdir()  # a directory where the golden file should be

@@ -140,7 +140,7 @@ def test_shuffle_ties_on_the_command_line(tmp_path):
     assert jsonl("--shuffle-ties", "1") == shuffled[0]
 
 
-def test_ordering_steps_at_one_instant_run_back_to_back_but_before_its_timers():
+def test_SPEC3_steps_at_one_instant_run_back_to_back_but_before_its_timers():
     """Steps that share an instant run one after another without waiting on the clock when
     nothing else is due (the engine's fast path), but still all before the media and timers
     due at that instant (MEDIA priority), and still after each step's own consequences."""

@@ -152,7 +152,7 @@ def test_params_event_callback_url_post_on_conference_end():
     ]
 
 
-def test_timestamps_of_two_runs_stepped_in_turn_in_one_process_are_each_their_own():
+def test_SPEC4_timestamps_of_two_runs_stepped_in_turn_in_one_process_are_each_their_own():
     """SPEC 4 Timestamp: each run's own start plus its clock, even when two runs with
     different starts alternate in one process (the formatted second is reused per instant)."""
     from conference_sim.engine.simulation import Simulation

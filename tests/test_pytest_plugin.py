@@ -146,7 +146,7 @@ def report_lines(result):
     return keep, out
 
 
-def test_jobs_option_checks_scenarios_in_worker_processes_and_reports_the_same(pytester):
+def test_SPEC7_jobs_option_checks_scenarios_in_worker_processes_and_reports_the_same(pytester):
     """--conference-sim-jobs N: the files are checked in N forked workers while pytest reports
     them in order; every outcome and message is the one a serial run gives."""
     suite_of_four(pytester)
@@ -168,7 +168,7 @@ def test_jobs_option_checks_scenarios_in_worker_processes_and_reports_the_same(p
     assert sorted(p.name for p in pytester.path.joinpath("pages").iterdir()) == ["bad.html"]
 
 
-def test_jobs_option_checks_only_selected_items_and_stops_with_x(pytester):
+def test_SPEC7_jobs_option_checks_only_selected_items_and_stops_with_x(pytester):
     suite_of_four(pytester)
     result = pytester.runpytest_subprocess(
         "-v", "-k", "agent or moderator", "--conference-sim-jobs", "auto"

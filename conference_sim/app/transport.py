@@ -169,39 +169,48 @@ class AppTransport:
 MAX_BODY_BYTES = 4 * MAX_BODY + 4
 
 
+class Body:
+    """An answer's bytes as they arrive: ``full(chunk)`` says when to stop reading (past
+    MAX_BODY_BYTES), and raises a timeout once TIMEOUT_S have passed since the request."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.request = request
+        self.data = bytearray()
+        self.deadline = time.monotonic() + TIMEOUT_S
+
+    def full(self, chunk: bytes) -> bool:
+        self.data += chunk
+        if len(self.data) > MAX_BODY_BYTES:
+            return True
+        if time.monotonic() > self.deadline:
+            raise httpx.ReadTimeout("the answer did not complete", request=self.request)
+        return False
+
+    def answer(self, response: httpx.Response) -> tuple[int, str, str]:
+        text = bytes(self.data).decode(response.encoding or "utf-8", errors="replace")
+        return response.status_code, text, response.headers.get("content-type", "")
+
+
 def read(client: httpx.Client, request: httpx.Request) -> tuple[int, str, str]:
-    response = client.send(request, stream=True)
+    response, body = client.send(request, stream=True), Body(request)
     try:
-        body, deadline = bytearray(), time.monotonic() + TIMEOUT_S
         for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
+            if body.full(chunk):
                 break
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout("the answer did not complete", request=request)
-        return answer(response, body)
+        return body.answer(response)
     finally:
         response.close()
 
 
 async def read_async(client: httpx.AsyncClient, request: httpx.Request) -> tuple[int, str, str]:
-    response = await client.send(request, stream=True)
+    response, body = await client.send(request, stream=True), Body(request)
     try:
-        body, deadline = bytearray(), time.monotonic() + TIMEOUT_S
         async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
+            if body.full(chunk):
                 break
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout("the answer did not complete", request=request)
-        return answer(response, body)
+        return body.answer(response)
     finally:
         await response.aclose()
-
-
-def answer(response: httpx.Response, body: bytearray) -> tuple[int, str, str]:
-    text = bytes(body).decode(response.encoding or "utf-8", errors="replace")
-    return response.status_code, text, response.headers.get("content-type", "")
 
 
 def twilio_installed() -> bool:

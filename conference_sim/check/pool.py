@@ -45,34 +45,24 @@ class Pool:
         from ..load import scenario  # noqa: F401
         from . import golden  # noqa: F401
 
-        self.chunk = max(1, len(paths) // (workers * CHUNKS_PER_WORKER))
-        self.options = (update, shuffle_ties, app, html_dir)
-        self.chunks = [
-            (paths[i : i + self.chunk], goldens[i : i + self.chunk])
-            for i in range(0, len(paths), self.chunk)
-        ]
-        self.done: dict[int, list[Outcome | str]] = {}
+        self.chunk = n = max(1, len(paths) // (workers * CHUNKS_PER_WORKER))
+        options = (update, shuffle_ties, app, html_dir)
         # The workers are forked: frozen, this process's objects are not touched (and so not
         # copied) by their garbage collector, nor walked again by this one's as it waits and
         # exits. (They stay frozen: they are the objects of a run that ends with the pool.)
         gc.freeze()
         self.executor = ProcessPoolExecutor(max_workers=workers)
         self.futures: list[Future[list[Outcome | str]]] = [
-            self.executor.submit(check_chunk, *chunk, self.options) for chunk in self.chunks
+            self.executor.submit(check_chunk, paths[i : i + n], goldens[i : i + n], options)
+            for i in range(0, len(paths), n)
         ]
 
-    def answers(self, k: int) -> list[Outcome | str]:
-        """Chunk k's answers (waiting for them)."""
-        if k not in self.done:
-            self.done[k] = self.futures[k].result()
-        return self.done[k]
-
     def outcome(self, i: int) -> Outcome | str:
-        return self.answers(i // self.chunk)[i % self.chunk]
+        return self.futures[i // self.chunk].result()[i % self.chunk]  # (a future keeps it)
 
     def outcomes(self) -> list[Outcome | str]:
         """Every answer, in order."""
-        return [o for k in range(len(self.chunks)) for o in self.answers(k)]
+        return [o for future in self.futures for o in future.result()]
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
