@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Generator
@@ -22,18 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-# Imported when pytest loads the plugin (not lazily): one copy of every model class for the
-# whole session, even when a test runs pytest in-process (pytester restores sys.modules).
-from .api.builder import ScenarioBuilder, run
-from .check.checking import Outcome, check_scenario
-from .check.golden import golden_path
-from .engine.simulation import Simulation  # noqa: F401 - loads the engine's modules now
 from .errors import InputError
-from .load.scenario import read_text
-from .model import Scenario
+from .load.files import read_text
 
 if TYPE_CHECKING:
+    from .api.builder import ScenarioBuilder
+    from .check.checking import Outcome
     from .check.pool import Pool
+    from .model import Scenario
 
 DEFAULT_GLOBS = ["scenarios/**/*.yaml", "scenarios/**/*.yml"]
 INI = "conference_sim_scenarios"
@@ -69,6 +66,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@functools.cache  # every file collected asks for the same few globs
 def glob_regex(glob: str) -> re.Pattern[str]:
     """``**/`` is any number of directories, ``*`` and ``?`` stay within one path part."""
     out, i = "", 0
@@ -99,6 +97,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def load_engine() -> None:
+    """The model, the loader and the engine, imported when pytest is configured: one copy of
+    each for the whole session, before any test runs, even one that runs pytest in-process
+    (pytester restores sys.modules, and libyaml's C module cannot be loaded twice)."""
+    from .api import builder  # noqa: F401
+    from .check import checking, golden  # noqa: F401
+    from .engine import simulation  # noqa: F401
+    from .load import scenario  # noqa: F401
+
+
 def jobs_of(config: pytest.Config) -> int:
     value = config.getoption("--conference-sim-jobs") or config.getini(JOBS_INI)
     text = str(value).strip().lower()
@@ -114,6 +122,8 @@ def jobs_of(config: pytest.Config) -> int:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[JOBS] = jobs_of(config)  # a bad value stops the run before collection
+    if not xdist_controller(config):  # which runs no item: its workers start sooner
+        load_engine()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -126,6 +136,7 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, None, None]:
     items = [i for i in session.items if isinstance(i, ScenarioItem)]
     pool = None
     if jobs > 1 and len(items) > 1 and not xdist_active(config):
+        from .check.golden import golden_path
         from .check.pool import Pool
 
         html_dir = config.getoption("--conference-sim-html")
@@ -154,6 +165,10 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, None, None]:
 
 def xdist_active(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput") or config.getoption("dist", "no") != "no"
+
+
+def xdist_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput") and config.getoption("dist", "no") != "no"
 
 
 class Unloadable(Exception):
@@ -195,6 +210,10 @@ class ScenarioItem(pytest.Item):
                 raise Unloadable(answer)
             outcome = answer
         else:
+            from .check.checking import check_scenario
+            from .check.golden import golden_path
+            from .model import Scenario
+
             scenario = Scenario.from_file(self.path)
             outcome = check_scenario(
                 scenario,
@@ -256,14 +275,20 @@ class ConferenceSim:
 
     def load(self, path: str | Path) -> Scenario:
         """A scenario file, validated (``Scenario``)."""
+        from .model import Scenario
+
         return Scenario.from_file(self.path(path))
 
     def scenario(self, name: str | None = None, **options: Any) -> ScenarioBuilder:
         """A fresh :class:`~conference_sim.builder.ScenarioBuilder`."""
+        from .api.builder import ScenarioBuilder
+
         return ScenarioBuilder(name, **options)
 
     def run(self, source: Any, **options: Any) -> Any:
         """Run a builder, Scenario, dict or file path; returns a ``Timeline``."""
+        from .api.builder import run
+
         if isinstance(source, str | Path):
             source = self.path(source)
         return run(source, **options)

@@ -190,12 +190,27 @@ def test_jobs_option_says_what_it_accepts(pytester):
     )
 
 
-def test_jobs_in_the_ini_and_no_pool_under_xdist(pytester):
+ENGINE_LOADED = """
+import sys
+
+def pytest_unconfigure(config):
+    who = getattr(config, "workerinput", {}).get("workerid", "controller")
+    loaded = "conference_sim.engine.simulation" in sys.modules
+    config.rootpath.joinpath(f"engine-{who}.txt").write_text(str(loaded))
+"""
+
+
+def test_jobs_in_the_ini_and_no_pool_under_xdist_whose_controller_loads_no_engine(pytester):
+    """Under pytest-xdist the controller runs no item: it does not import the engine, so its
+    workers start sooner; the workers do."""
     suite_of_four(pytester)
     pytester.makeini("[pytest]\nconference_sim_jobs = 2\n")
+    pytester.makeconftest(ENGINE_LOADED)
     pooled = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     pooled.assert_outcomes(passed=1, failed=2, skipped=1)
     pooled.stdout.fnmatch_lines(["conference-sim: 4 scenarios checked in 2 worker processes"])
     xdist = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
     xdist.assert_outcomes(passed=1, failed=2, skipped=1)
     assert "worker processes" not in xdist.stdout.str()
+    loaded = {p.stem: p.read_text() for p in pytester.path.glob("engine-*.txt")}
+    assert loaded == {"engine-controller": "False", "engine-gw0": "True", "engine-gw1": "True"}
