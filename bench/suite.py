@@ -1,6 +1,7 @@
 """Benchmark: a suite of 1 000 small scenarios, run serially and on 2 cores, by
 ``conference-sim check`` and by the pytest plugin (under pytest-xdist, and with its own
-``--conference-sim-jobs``), and the start-up time of a small ``conference-sim run`` (issue 16).
+``--conference-sim-jobs``), pytest's own floor (as many empty tests, serially and under
+pytest-xdist), and the start-up time of a small ``conference-sim run`` (issue 16).
 Every figure is measured in this one run.
 
     python bench/suite.py [--scenarios 1000]
@@ -47,6 +48,13 @@ def write_suite(folder: Path, n: int) -> None:
         text = TEMPLATE.format(i=i, h=60 + i % 30, b=2 + i % 5)
         (folder / f"s{i:04d}.yaml").write_text(text)
     (folder / "pytest.ini").write_text("[pytest]\nconference_sim_scenarios = *.yaml\n")
+
+
+def write_empty_suite(folder: Path, n: int) -> None:
+    """pytest's own floor: as many test files, each one empty test, and no plugin of ours."""
+    for i in range(n):
+        (folder / f"test_{i:04d}.py").write_text("def test_empty():\n    pass\n")
+    (folder / "pytest.ini").write_text("[pytest]\n")
 
 
 def timed(argv: list[str], cwd: Path) -> float:
@@ -98,17 +106,22 @@ def main() -> None:
     parser.add_argument("--scenarios", type=int, default=1000)
     args = parser.parse_args()
     n = args.scenarios
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+    cs = [sys.executable, "-m", "conference_sim", "check", "."]
+    py = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as empty_tmp:
+        folder, empty = Path(tmp), Path(empty_tmp)
         write_suite(folder, n)
-        cs = [sys.executable, "-m", "conference_sim", "check", "."]
-        py = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+        write_empty_suite(empty, n)
         rows = [
             ("check, serial", timed([*cs, "-j", "1"], folder)),
             ("check -j 2", timed([*cs, "-j", "2"], folder)),
             ("pytest plugin, serial", timed(py, folder)),
             ("pytest -n 2 (xdist)", timed([*py, "-n", "2"], folder)),
             ("pytest --conference-sim-jobs 2", timed([*py, "--conference-sim-jobs", "2"], folder)),
+        ]
+        floor = [
+            ("pytest, serial", timed(py, empty)),
+            ("pytest -n 2 (xdist)", timed([*py, "-n", "2"], empty)),
         ]
     cores = os.cpu_count()
     print(f"suite: {n} small scenarios (2 calls, a REST mute, an expect each), {cores} cores")
@@ -117,6 +130,11 @@ def main() -> None:
     for i, (label, seconds) in enumerate(rows):
         serial = rows[0 if i < 2 else 2][1]
         print(f"{label:<31} {seconds:>7.2f} {n / seconds:>12,.0f} {serial / seconds:>9.2f}x")
+    print(
+        f"\npytest's own floor: {n} test files of one empty test each (no scenario, no plugin work)"
+    )
+    for label, seconds in floor:
+        print(f"{label:<31} {seconds:>7.2f} {n / seconds:>12,.0f} {floor[0][1] / seconds:>9.2f}x")
     dev = startup(str(Path(sys.executable).parent / "conference-sim"))
     user = startup(str(Path(runtime_only_python()).parent / "conference-sim"))
     print("\nstart-up of `conference-sim run` on a small scenario (median of 15, fresh process):")
