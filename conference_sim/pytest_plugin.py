@@ -163,12 +163,13 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, None, None]:
             pool.close()
 
 
-def xdist_active(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput") or config.getoption("dist", "no") != "no"
-
-
 def xdist_controller(config: pytest.Config) -> bool:
+    """pytest-xdist's controller: it hands the items to its workers and runs none itself."""
     return not hasattr(config, "workerinput") and config.getoption("dist", "no") != "no"
+
+
+def xdist_active(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput") or xdist_controller(config)
 
 
 class Unloadable(Exception):
