@@ -263,6 +263,18 @@ def test_SPEC10_errors_are_the_platforms_json(world):
     assert (denied.value.status, denied.value.code) == (401, 20003)
 
 
+def test_SPEC10_a_request_body_over_1_MB_is_refused_unread_and_changes_nothing(world):
+    sim, sink, client, room = world
+    before = len(sink.events)
+    huge = raw(client, "POST", f"Conferences/{room.sid}/Participants/host.json", Muted="true",
+               AnnounceUrl="https://app.example/" + "a" * 1_100_000)  # fmt: skip
+    assert huge.status_code == 413 and '"code": 21200' in huge.text
+    assert "at most 1,000,000 bytes" in huge.text
+    assert len(sink.events) == before and not sim.calls["alice"].participant.muted
+    fine = raw(client, "POST", f"Conferences/{room.sid}/Participants/host.json", Muted="true")
+    assert fine.status_code == 200 and sim.calls["alice"].participant.muted
+
+
 def test_SPEC10_booleans_are_case_insensitive_and_both_prefixes_answer(world):
     _sim, sink, client, room = world
     account = client.username

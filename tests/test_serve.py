@@ -76,6 +76,8 @@ def test_SPEC10_serve_errors_are_one_line_exit_2(tmp_path):
         assert busy.stderr.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in busy.stderr
         bad_control = httpx.post(f"{base}/_sim/advance", data={"to": "soon"})
         assert bad_control.status_code == 400 and "to must be" in bad_control.text
+        huge = httpx.post(f"{base}/_sim/advance", data={"to": "30", "pad": "x" * 1_100_000})
+        assert huge.status_code == 413 and "at most 1,000,000 bytes" in huge.text
         unknown = httpx.get(f"{base}/2010-04-01/Accounts/AC1/Nothing.json")
         assert unknown.json()["code"] == 20404
     bad = tmp_path / "bad.yaml"

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable
 from typing import IO, Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -26,7 +27,7 @@ from ..events import CaptureSink
 from ..output.sinks import jsonl_line
 from ..timeparse import to_ms
 from .client import platform_for
-from .wsgi import RestApi
+from .wsgi import ApiRequest, RestApi
 
 
 class Server:
@@ -40,7 +41,7 @@ class Server:
         self.shown = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
+        request = ApiRequest(environ)
         if request.path.startswith("/_sim/"):
             response = self.control(request)
         else:
@@ -56,6 +57,12 @@ class Server:
                 to = to_ms(request.values.get("to", ""), what="to")
             except InputError as err:
                 return Response(f"{err.message}\n", status=400, mimetype="text/plain")
+            except RequestEntityTooLarge:
+                return Response(
+                    f"the request body is too large; at most {ApiRequest.MAX_BODY:,} bytes\n",
+                    status=413,
+                    mimetype="text/plain",
+                )
             with self.platform.lock:
                 self.sim.advance(to)
                 return self.new_events()

@@ -5,7 +5,8 @@ Requests are authenticated with HTTP Basic (AccountSid, auth token). Parameters 
 clients send them (``Muted=true``, ``Muted=True``: booleans are read case-insensitively) and
 are validated by the same loader functions as a scenario's ``actions:``. Errors are the
 platform's JSON: 20404 not found, 20003 bad credentials (401), 21201/21213 a missing To/From,
-21205 a missing Url, 16028 a coach target not in the room, 21200 any other bad parameter.
+21205 a missing Url, 16028 a coach target not in the room, 21200 any other bad parameter (and,
+with status 413, a body of more than 1 MB).
 Nothing a request holds can crash the simulation: an unexpected failure answers 500.
 """
 
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -58,6 +59,16 @@ BOOLEANS = {"Muted", "Hold", "BeepOnExit", "EndConferenceOnExit", "Coaching",
 CODES = {"to": 21201, "from": 21213, "callSidToCoach": 16028}
 
 
+class ApiRequest(Request):
+    """A request to the simulated platform: its body is bounded. The platform's REST calls
+    carry a few short parameters; a body of more than MAX_BODY bytes (or a multipart form of
+    more than 1 000 parts) is refused before it is read into memory."""
+
+    max_content_length = MAX_BODY = 1_000_000
+    max_form_memory_size = MAX_BODY
+    max_form_parts = 1_000
+
+
 class ApiError(Exception):
     def __init__(self, status: int, code: int, message: str) -> None:
         super().__init__(message)
@@ -86,7 +97,7 @@ class RestApi:
         return self.map
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        return self.dispatch(Request(environ))(environ, start_response)
+        return self.dispatch(ApiRequest(environ))(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
         try:
@@ -109,7 +120,15 @@ class RestApi:
         except (NotFound, HTTPException):
             raise not_found(path) from None
         account = self.authenticate(request, args.pop("account"))
-        params = request.form if request.method == "POST" else request.args
+        try:
+            params = request.form if request.method == "POST" else request.args
+        except RequestEntityTooLarge:
+            raise ApiError(
+                413,
+                21200,
+                f"the request body is too large; at most {ApiRequest.MAX_BODY:,} bytes "
+                "are accepted",
+            ) from None
         handler = getattr(self, f"{endpoint}_{request.method.lower()}")
         with self.platform.lock if not self.platform.deferred else contextlib.nullcontext():
             return handler(account, path, params, **args)
