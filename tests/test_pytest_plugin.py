@@ -200,7 +200,7 @@ def pytest_unconfigure(config):
 """
 
 
-def test_jobs_in_the_ini_and_no_pool_under_xdist_whose_controller_loads_no_engine(pytester):
+def test_SPEC7_jobs_in_the_ini_no_pool_under_xdist_and_its_controller_loads_no_engine(pytester):
     """Under pytest-xdist the controller runs no item: it does not import the engine, so its
     workers start sooner; the workers do."""
     suite_of_four(pytester)
