@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint explore fuzz bench mermaid clean
+.PHONY: run test package docs lint explore fuzz bench mermaid clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "conference-sim needs Python 3.11 or newer")'
@@ -17,6 +17,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory docs package
+
+package: $(STAMP)  # the wheel as users install it: a fresh venv without extras, every command
+	$(BIN)/python tests/package/check_installed.py
+
+docs: $(STAMP)  # the documentation site, built strictly (a broken link or page fails)
+	$(BIN)/mkdocs build --strict --quiet --site-dir .cache/site
 
 explore: $(STAMP)
 	$(BIN)/conference-sim explore --examples 2000 --profile large

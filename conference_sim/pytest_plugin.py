@@ -21,7 +21,13 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
+try:
+    import pytest
+except ImportError as err:  # imported by hand on a runtime-only install: say what to type
+    raise ImportError(
+        "conference_sim.pytest_plugin is a pytest plugin, and pytest is not installed: "
+        "pip install pytest"
+    ) from err
 
 from .errors import InputError
 from .load.files import read_text

@@ -193,3 +193,89 @@ documents:
     actions = [e.call for e in sink.events if any(r.purpose == "action" for r in e.requests)]
     assert actions == ["alice", "bob"]
     assert [e.call for e in sink.events if e.event == "call-end"] == ["alice", "bob"]
+
+
+# -- every command imports on a runtime-only install (issue 23) --------------------------------
+DEV_ONLY = ("twilio", "flask", "fastapi", "starlette", "pytest", "_pytest", "pexpect", "xdist")
+# Modules that exist to meet a development package: each needs it by definition.
+ADAPTERS = {"conference_sim.rest.client": "twilio", "conference_sim.pytest_plugin": "pytest"}
+BLOCK = f"""
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {DEV_ONLY!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+for name in [m for m in sys.modules if m.split(".")[0] in {DEV_ONLY!r}]:
+    del sys.modules[name]
+sys.meta_path.insert(0, Block())
+"""
+
+
+def without_dev_packages(code: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK + code], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_layers_every_module_imports_on_a_runtime_only_install():
+    modules = sorted(
+        ".".join(("conference_sim", *p.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(
+            ".__init__"
+        )
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "__main__.py"  # (runs the command line)
+    )
+    code = (
+        "import importlib\n"
+        f"for m in {[m for m in modules if m not in ADAPTERS]!r}:\n"
+        "    importlib.import_module(m)\n"
+        f"for m, needs in {ADAPTERS!r}.items():\n"
+        "    try:\n        importlib.import_module(m)\n"
+        "    except ImportError as err:\n"
+        "        assert f'pip install {needs}' in str(err), (m, str(err))\n"
+        "    else:\n        raise AssertionError(m + ' imported without ' + needs)\n"
+        "print('ok')\n"
+    )
+    done = without_dev_packages(code)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    "argv, stdin",
+    [
+        (["run", "S", "--format", "table"], ""),
+        (["run", "S", "--format", "jsonl"], ""),
+        (["run", "S", "--format", "mermaid"], ""),
+        (["run", "S", "--format", "html"], ""),
+        (["check", "S"], ""),
+        (["validate", "S"], ""),
+        (["shell", "S"], "advance 1m\nshow\nquit\n"),
+        (["explore", "--examples", "5"], ""),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_layers_every_command_runs_on_a_runtime_only_install(argv, stdin, tmp_path):
+    scenario = PACKAGE.parent / "scenarios" / "01-simple.yaml"
+    argv = [str(scenario) if a == "S" else a for a in argv]
+    code = (
+        "import io, sys\n"
+        f"sys.stdin = io.StringIO({stdin!r})\n"
+        "from conference_sim.cli import main\n"
+        f"sys.exit(main({argv!r}))\n"
+    )
+    done = without_dev_packages(code, cwd=tmp_path)
+    assert (done.returncode, done.stderr[-2000:]) == (0, "")
+
+
+def test_layers_serve_starts_on_a_runtime_only_install(tmp_path):
+    # serve's import of the twilio adapter once made it exit 3 without the dev extras
+    code = (
+        "import threading, sys\n"
+        "import conference_sim.rest.serve as s\n"
+        "from conference_sim.cli import main\n"
+        "s.Server.__init__ = (lambda init: lambda self, *a, **k: (init(self, *a, **k),"
+        " print('serving', flush=True), sys.exit(0)))(s.Server.__init__)\n"
+        f"main(['serve', {str(PACKAGE.parent / 'scenarios' / '01-simple.yaml')!r}])\n"
+    )
+    done = without_dev_packages(code, cwd=tmp_path)
+    assert done.stdout.startswith("serving"), done.stderr[-2000:]

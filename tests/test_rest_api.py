@@ -458,7 +458,7 @@ def test_SPEC10_garbage_parameters_get_the_platforms_errors_never_a_crash():
     from hypothesis import strategies as st
     from werkzeug.test import Client as WsgiClient
 
-    from conference_sim.rest.client import platform_for
+    from conference_sim.rest.platform import platform_for
     from conference_sim.rest.wsgi import RestApi
 
     sink = conference_sim.CaptureSink()

@@ -83,7 +83,7 @@ class AppTransport:
         """The run this transport serves: while an in-process app handles a request, its twilio
         clients reach this run's REST API (SPEC 10)."""
         if self.target.kind in ("wsgi", "asgi") and twilio_installed():
-            from ..rest.client import platform_for
+            from ..rest.platform import platform_for
 
             self.platform = platform_for(sim, self.auth_token)
 

@@ -16,12 +16,18 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from twilio.http import HttpClient as TwilioHttpClientBase
-from twilio.http import http_client as twilio_http
-from twilio.http.response import Response as TwilioResponse
+try:
+    from twilio.http import HttpClient as TwilioHttpClientBase
+    from twilio.http import http_client as twilio_http
+    from twilio.http.response import Response as TwilioResponse
+except ImportError as err:  # a runtime-only install: say what to type
+    raise ImportError(
+        "conference_sim.rest.client adapts the official twilio client, which is not "
+        "installed: pip install twilio"
+    ) from err
 from werkzeug.test import Client, EnvironBuilder
 
-from .platform import Platform
+from .platform import Platform, platform_for
 from .wsgi import RestApi
 
 LOG = logging.getLogger("conference_sim.rest")
@@ -77,15 +83,6 @@ class HttpClient(TwilioHttpClientBase):
         allow_redirects: bool = False,
     ) -> TwilioResponse:
         return call_api(self.api, method, uri, params, data, headers, auth)
-
-
-def platform_for(sim: Any, auth_token: str | None = None) -> Platform:
-    """The REST platform of a simulation (made once, kept on it)."""
-    platform = getattr(sim, "rest_platform", None)
-    if platform is None:
-        token = auth_token or sim.scenario.auth_token
-        platform = sim.rest_platform = Platform(sim, token)
-    return platform
 
 
 # -- in-process: the twilio package's default transport, swapped while a run is live ----------

@@ -99,3 +99,12 @@ class Platform:
             return
         with self.lock:
             rest.apply(self.sim, action)
+
+
+def platform_for(sim: Simulation, auth_token: str | None = None) -> Platform:
+    """The REST platform of a simulation (made once, kept on it)."""
+    platform = getattr(sim, "rest_platform", None)
+    if platform is None:
+        token = auth_token or sim.scenario.auth_token
+        platform = sim.rest_platform = Platform(sim, token)
+    return platform

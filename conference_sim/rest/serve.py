@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..events import CaptureSink
 from ..output.sinks import jsonl_line
 from ..timeparse import to_ms
-from .client import platform_for
+from .platform import platform_for
 from .wsgi import ApiRequest, RestApi
 
 
