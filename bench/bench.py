@@ -34,7 +34,7 @@ from typing import Any
 import simpy
 
 from conference_sim.api.workload import CallCentreDay
-from conference_sim.engine.simulation import Simulation
+from conference_sim.engine.core import Engine
 from conference_sim.output.sinks import JsonlSink
 
 TARGET_RATIO = 0.30
@@ -77,7 +77,7 @@ def engine(rooms: int, participants: int) -> tuple[int, int]:
     """conference-sim on the workload, streamed, JSONL to os.devnull; (steps, events)."""
     w = CallCentreDay(rooms, participants)
     with open(os.devnull, "w", encoding="utf-8") as null:
-        sim = Simulation(
+        sim = Engine(
             w.scenario(),
             sinks=[JsonlSink(null, flush=False)],
             calls=w.calls(),

@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Scenario": "model",
-    "Simulation": "api.simulation",
+    "Simulation": "runner",
     "Event": "events",
     "Request": "events",
     "Hearing": "engine.hearing",
@@ -39,7 +39,7 @@ _EXPORTS = {
     "ParticipantState": "states",
     "RoomState": "states",
     "CallState": "states",
-    "Expectations": "check.expect",
+    "Expectations": "expectations",
     "ExpectationFailed": "check.expect",
     "Failure": "check.diffs",
     "Outcome": "check.checking",
@@ -53,18 +53,19 @@ __all__ = [*_EXPORTS, "__version__", "run_scenario"]
 if TYPE_CHECKING:
     from . import actions
     from .api.builder import ScenarioBuilder, run
-    from .api.simulation import Simulation
     from .check import explore, invariants
     from .check.checking import Outcome, check_scenario
     from .check.diffs import Failure
-    from .check.expect import ExpectationFailed, Expectations
+    from .check.expect import ExpectationFailed
     from .check.timeline import Timeline
     from .dialects import Dialect
     from .engine.hearing import Hearing
     from .errors import DocumentError, InputError, ScenarioError
     from .events import CaptureSink, Event, NullSink, Request
+    from .expectations import Expectations
     from .model import Scenario
     from .output.sinks import JsonlSink
+    from .runner import Simulation
     from .states import CallState, ConferenceState, ParticipantState, RoomState, State
 
 
@@ -81,9 +82,10 @@ def __getattr__(name: str) -> Any:
 
 
 def run_scenario(
-    scenario: Scenario, *, seed: int | None = None, until_ms: int | None = None
+    scenario: Scenario, *, seed: int | None = None, until_ms: int | None = None, app: Any = None
 ) -> list[Event]:
-    """Run a scenario to the end and return its whole timeline."""
-    from .engine.simulation import capture
+    """Run a scenario to the end and return its whole timeline as a list (its ``app:``
+    attached, as :func:`run` does; ``run`` gives the same events as a Timeline)."""
+    from .runner import capture
 
-    return capture(scenario, seed=seed, until_ms=until_ms)
+    return capture(scenario, seed=seed, until_ms=until_ms, app=app)

@@ -1,8 +1,8 @@
 """REST operations as typed values: one frozen class per operation (SPEC 10).
 
-The scenario's ``actions:``, the shell's REST commands and (later) the REST API all produce these;
-the engine applies them with one ``match`` (:mod:`conference_sim.engine.rest`). ``at_ms`` is when
-a scheduled action is due; ``line`` is where a scenario file wrote it.
+The scenario's ``actions:``, the shell's REST commands and the REST API all produce these; the
+engine applies them with one ``match`` (:mod:`conference_sim.engine.operations`). ``at_ms`` is
+when a scheduled action is due; ``line`` is where a scenario file wrote it.
 """
 
 from __future__ import annotations

@@ -55,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .app import connect
-    from .engine.simulation import Simulation
     from .model import Scenario
+    from .runner import Simulation
     from .timeparse import clock
 
     scenario = Scenario.from_file(args.scenario)
@@ -126,10 +126,10 @@ def output_sink(fmt: str, args: argparse.Namespace, scenario: Any) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .app import connect
-    from .engine.simulation import Simulation
     from .events import CaptureSink
     from .model import Scenario
     from .rest.serve import serve
+    from .runner import Simulation
 
     scenario = Scenario.from_file(args.scenario)
     transport = connect(scenario, args.app, where="--app")

@@ -209,7 +209,7 @@ class Scenario:
     seed: int = 0
     start: dt.datetime = DEFAULT_START
     until_ms: int | None = None
-    expect: Any = None  # check.expect.Expectations, parsed by the loader
+    expect: Any = None  # expectations.Expectations, made by the loader
     path: str | None = None
     callees: dict[str, Callee] = field(factory=dict)  # SPEC 10: who answers a dial-out
     app: str | None = None  # SPEC 9: module:attribute or http://127.0.0.1:PORT

@@ -109,7 +109,7 @@ def load_engine() -> None:
     (pytester restores sys.modules, and libyaml's C module cannot be loaded twice)."""
     from .api import builder  # noqa: F401
     from .check import checking, golden  # noqa: F401
-    from .engine import simulation  # noqa: F401
+    from .engine import core  # noqa: F401
     from .load import scenario  # noqa: F401
 
 

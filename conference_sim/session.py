@@ -7,11 +7,11 @@ import copy
 from typing import Any
 
 from .api.builder import ScenarioBuilder
-from .engine.simulation import Simulation
 from .errors import InputError
 from .events import CaptureSink, Event
 from .model import MAX_UNTIL_MS
 from .output.table import summary
+from .runner import Simulation
 from .timeparse import clock, to_ms
 
 

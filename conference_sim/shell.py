@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from .api.builder import ScenarioBuilder
 from .commands import CALL_KEYS, HELP, REST, completions, readline_history
-from .engine import rest
+from .engine import operations
 from .events import KNOWN_EVENTS
 from .output.safe import visible
 from .output.sinks import jsonl_line
@@ -234,7 +234,7 @@ class Shell(cmd.Cmd):
 
         def live(sim: Any) -> None:
             typed = session.action(len(session.builder.data["actions"]) - 1)
-            sim.at(typed.at_ms, lambda: rest.apply(sim, typed))
+            sim.at(typed.at_ms, lambda: operations.apply(sim, typed))
 
         session.change(
             lambda d: d.setdefault("actions", []).append(action),
@@ -302,7 +302,7 @@ class Shell(cmd.Cmd):
     def do_save(self, arg: str) -> None:
         if not arg.strip():
             raise CommandError("usage: " + HELP["save"])
-        from .api.builder import dump_yaml
+        from .load.yamlsource import dump_yaml
 
         path = Path(arg.strip())
         data = self.session.save_data()  # refused before anything is written

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from conference_sim.engine.simulation import Simulation
+from conference_sim.engine.core import Engine
 from conference_sim.events import Event
 from conference_sim.model import Scenario
 from conference_sim.output.sinks import CaptureSink
@@ -13,7 +13,7 @@ from conference_sim.output.sinks import CaptureSink
 def run(yaml_text: str, **kwargs: object) -> list[Event]:
     scenario = Scenario.from_yaml(textwrap.dedent(yaml_text), path="test.yaml")
     sink = CaptureSink()
-    Simulation(scenario, sinks=[sink], **kwargs).run()  # type: ignore[arg-type]
+    Engine(scenario, sinks=[sink], **kwargs).run()  # type: ignore[arg-type]
     return sink.events
 
 

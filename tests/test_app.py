@@ -243,7 +243,7 @@ def test_SPEC9_an_answer_too_large_is_12100_without_reading_it_all():
 
 
 def test_SPEC9_an_answer_that_trickles_in_is_11205_after_the_time_out(monkeypatch):
-    from conference_sim.app import transport
+    from conference_sim.app import delivery as transport
 
     monkeypatch.setattr(transport, "TIMEOUT_S", 0.5)
 

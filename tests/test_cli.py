@@ -104,12 +104,12 @@ def test_public_api_is_reexported():
 def test_advance_past_the_end_then_run_still_closes_the_sinks():
     import io
 
-    from conference_sim.engine.simulation import Simulation
+    from conference_sim.engine.core import Engine
     from conference_sim.model import Scenario
     from conference_sim.output.table import TableSink
 
     out = io.StringIO()
-    sim = Simulation(Scenario.from_file(SIMPLE), sinks=[TableSink(out, color=False)])
+    sim = Engine(Scenario.from_file(SIMPLE), sinks=[TableSink(out, color=False)])
     sim.advance(10 * 3_600_000)  # beyond the 4 h clock limit
     assert out.getvalue() == ""  # the table renders when the run is closed
     sim.run()
@@ -120,21 +120,21 @@ def test_stepping_the_clock_to_any_time_gives_the_same_timeline_as_running_it():
     """advance() to times between events, even given as floats, leaves the clock on whole
     milliseconds: durations stay whole seconds ("Duration": "300", not "300.0") and the
     timeline is the one run() gives."""
-    from conference_sim.engine.simulation import Simulation, capture
+    from conference_sim.engine.core import Engine, capture
     from conference_sim.events import CaptureSink
     from conference_sim.model import Scenario
 
     scenario = Scenario.from_file(SIMPLE)
     whole = capture(scenario)
     sink = CaptureSink()
-    sim = Simulation(scenario, sinks=[sink])
+    sim = Engine(scenario, sinks=[sink])
     for t in (1500.5, 2_000, 61_250.75, 200_000.0):
         sim.advance(t)
     sim.run()
     assert sink.events == whole
     assert all(type(e.t_ms) is int for e in sink.events)
     # and what acts at the instant the clock was stepped to (a REST operation) is stamped then
-    stepped = Simulation(scenario, sinks=[sink := CaptureSink()])
+    stepped = Engine(scenario, sinks=[sink := CaptureSink()])
     stepped.advance(45_500.5)
     name = next(iter(stepped.calls))
     stepped.at(stepped.now, lambda: stepped.calls[name].hangup())
@@ -169,22 +169,20 @@ def test_SPEC6_a_jsonl_only_run_writes_the_same_bytes_as_its_events():
     (an app's answers included: its request statuses)."""
     import io
 
-    from conference_sim.engine.simulation import Simulation
     from conference_sim.events import CaptureSink
     from conference_sim.model import Scenario
     from conference_sim.output.sinks import JsonlSink, jsonl_line
+    from conference_sim.runner import Simulation
 
     root = Path(__file__).parent.parent / "scenarios"
     for path in sorted(root.glob("*.yaml")):  # support-desk.yaml runs its Flask app
         scenario = Scenario.from_file(path)
         alone, beside = io.StringIO(), io.StringIO()
         capture = CaptureSink()
-        records = Simulation(scenario, sinks=[JsonlSink(alone)], transport=transport_of(scenario))
+        records = Simulation(scenario, sinks=[JsonlSink(alone)])
         assert records.eventlog.takers is not None  # the record path
         records.run()
-        events = Simulation(
-            scenario, sinks=[JsonlSink(beside), capture], transport=transport_of(scenario)
-        )
+        events = Simulation(scenario, sinks=[JsonlSink(beside), capture])
         assert events.eventlog.takers is None  # the Event path
         events.run()
         assert alone.getvalue() == beside.getvalue(), path.name
@@ -192,12 +190,6 @@ def test_SPEC6_a_jsonl_only_run_writes_the_same_bytes_as_its_events():
         golden = path.with_suffix(".golden.jsonl")
         if golden.exists():
             assert alone.getvalue() == golden.read_text(encoding="utf-8"), path.name
-
-
-def transport_of(scenario):
-    from conference_sim.app import connect
-
-    return connect(scenario, None, where="test")
 
 
 def test_SPEC6_without_orjson_the_standard_library_writes_the_same_lines():
@@ -208,11 +200,11 @@ def test_SPEC6_without_orjson_the_standard_library_writes_the_same_lines():
     code = (
         "import sys, io\n"
         "sys.modules['orjson'] = None\n"
-        "from conference_sim.engine.simulation import Simulation\n"
+        "from conference_sim.engine.core import Engine\n"
         "from conference_sim.model import Scenario\n"
         "from conference_sim.output.sinks import JsonlSink\n"
         "out = io.StringIO()\n"
-        "Simulation(Scenario.from_file(sys.argv[1]), sinks=[JsonlSink(out)]).run()\n"
+        "Engine(Scenario.from_file(sys.argv[1]), sinks=[JsonlSink(out)]).run()\n"
         "sys.stdout.write(out.getvalue())\n"
     )
     path = Path(__file__).parent.parent / "scenarios" / "05-coach.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import find, one, run
 
-from conference_sim.engine.simulation import Simulation
+from conference_sim.engine.core import Engine
 from conference_sim.model import Scenario
 from conference_sim.output.sinks import CaptureSink
 
@@ -26,8 +26,8 @@ actions:
 """
 
 
-def sim_at(text: str, t: float) -> Simulation:
-    sim = Simulation(Scenario.from_yaml(text), sinks=[CaptureSink()])
+def sim_at(text: str, t: float) -> Engine:
+    sim = Engine(Scenario.from_yaml(text), sinks=[CaptureSink()])
     sim.advance(int(t * 1000))
     return sim
 

@@ -155,7 +155,7 @@ def test_params_event_callback_url_post_on_conference_end():
 def test_SPEC4_timestamps_of_two_runs_stepped_in_turn_in_one_process_are_each_their_own():
     """SPEC 4 Timestamp: each run's own start plus its clock, even when two runs with
     different starts alternate in one process (the formatted second is reused per instant)."""
-    from conference_sim.engine.simulation import Simulation
+    from conference_sim.engine.core import Engine
     from conference_sim.events import CaptureSink
     from conference_sim.model import Scenario
 
@@ -164,7 +164,7 @@ def test_SPEC4_timestamps_of_two_runs_stepped_in_turn_in_one_process_are_each_th
         text = SUBSCRIBED.format(dialect="signalwire", events="start end join leave")
         scenario = Scenario.from_yaml(text.replace("2026-09-01T12:00:00Z", start))
         sinks.append(CaptureSink())
-        sims.append(Simulation(scenario, sinks=[sinks[-1]]))
+        sims.append(Engine(scenario, sinks=[sinks[-1]]))
     for t in range(0, 100_001, 5_000):
         for sim in sims:
             sim.advance(t)

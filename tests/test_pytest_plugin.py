@@ -195,7 +195,7 @@ import sys
 
 def pytest_unconfigure(config):
     who = getattr(config, "workerinput", {}).get("workerid", "controller")
-    loaded = "conference_sim.engine.simulation" in sys.modules
+    loaded = "conference_sim.engine.core" in sys.modules
     config.rootpath.joinpath(f"engine-{who}.txt").write_text(str(loaded))
 """
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from helpers import find, one
 
-from conference_sim.engine.simulation import Simulation
+from conference_sim.engine.core import Engine
 from conference_sim.model import Scenario
 from conference_sim.output.sinks import CaptureSink
 
@@ -16,7 +16,7 @@ SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 
 def events_of(name: str):
     sink = CaptureSink()
-    Simulation(Scenario.from_file(Path(__file__).parent.parent / "scenarios" / name),
+    Engine(Scenario.from_file(Path(__file__).parent.parent / "scenarios" / name),
                sinks=[sink]).run()  # fmt: skip
     return sink.events
 
@@ -26,7 +26,7 @@ def test_bundled_scenario_runs_and_every_conference_ends(path):
     text = path.read_text()
     assert text.startswith("#"), "each scenario starts with a comment saying what it shows"
     sink = CaptureSink()
-    Simulation(Scenario.from_file(path), sinks=[sink]).run()
+    Engine(Scenario.from_file(path), sinks=[sink]).run()
     events = sink.events
     assert events
     assert not find(events, "clock-stopped")

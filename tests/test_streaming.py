@@ -12,7 +12,7 @@ import tracemalloc
 import pytest
 
 from conference_sim.api.workload import CallCentreDay
-from conference_sim.engine.simulation import Simulation
+from conference_sim.engine.core import Engine
 from conference_sim.output.sinks import JsonlSink
 
 
@@ -21,8 +21,8 @@ def day(rooms: int) -> CallCentreDay:
     return CallCentreDay(rooms, participants=5, gap_ms=30_000)
 
 
-def streamed(w: CallCentreDay, sinks=()) -> Simulation:
-    return Simulation(w.scenario(), sinks=list(sinks), calls=w.calls(), actions_stream=w.actions())
+def streamed(w: CallCentreDay, sinks=()) -> Engine:
+    return Engine(w.scenario(), sinks=list(sinks), calls=w.calls(), actions_stream=w.actions())
 
 
 def test_jsonl_lines_are_written_as_the_clock_runs_not_at_the_end():
@@ -56,7 +56,7 @@ def test_file_scenario_stream_equals_the_captured_run():
     scenario = Scenario.from_file(
         os.path.join(os.path.dirname(__file__), "..", "scenarios", "06-record.yaml")
     )
-    assert list(Simulation(scenario).stream()) == run(scenario).list
+    assert list(Engine(scenario).stream()) == run(scenario).list
 
 
 def peak_while_running(w: CallCentreDay, sink_factory=None) -> tuple[int, int]:
@@ -88,7 +88,7 @@ def test_memory_follows_the_live_calls_not_the_number_of_events():
 def test_streamed_calls_must_come_in_order():
     w = day(3)
     calls = list(w.calls())[::-1]
-    sim = Simulation(w.scenario(), calls=calls)
+    sim = Engine(w.scenario(), calls=calls)
     try:
         sim.run()
     except ValueError as err:
@@ -124,13 +124,13 @@ def test_a_run_leaves_the_processs_garbage_collector_as_it_found_it():
     gc.set_threshold(555, 7, 3)
     try:
         seen = []
-        sim = Simulation(day(2).scenario(), calls=day(2).calls())
+        sim = Engine(day(2).scenario(), calls=day(2).calls())
         sim.clock.process(iter_threshold(sim, seen))
         sim.run()
         assert seen and seen[0][0] >= 10_000  # while running
         assert gc.get_threshold() == (555, 7, 3)
         w = day(3)
-        bad = Simulation(w.scenario(), calls=list(w.calls())[::-1])
+        bad = Engine(w.scenario(), calls=list(w.calls())[::-1])
         with pytest.raises(ValueError):
             bad.run()
         assert gc.get_threshold() == (555, 7, 3)

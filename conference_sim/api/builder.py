@@ -61,8 +61,10 @@ class ScenarioBuilder:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScenarioBuilder:
         """Start from a scenario's plain data (what a YAML file holds)."""
+        from ..load.yamlsource import plain
+
         builder = cls()
-        builder.data = _plain(data)
+        builder.data = plain(data)
         builder.data.setdefault("calls", [])
         return builder
 
@@ -194,6 +196,8 @@ class ScenarioBuilder:
         return copy.deepcopy(self.data)
 
     def to_yaml(self) -> str:
+        from ..load.yamlsource import dump_yaml
+
         return dump_yaml(self.data)
 
     def build(self) -> Scenario:
@@ -223,10 +227,9 @@ def run(
     or ``"http://127.0.0.1:PORT"``; it overrides the scenario's ``app:`` key. ``app_url`` and
     ``auth_token`` override the scenario's keys (a builder's or dict's voice URLs are checked
     against the ``app_url`` given; a file's or Scenario's against its own)."""
-    from ..app import connect
     from ..check.timeline import Timeline
-    from ..engine.simulation import capture
     from ..load.scenario import load_data, load_file
+    from ..runner import capture
     from ..timeparse import to_ms
 
     # Built here from data, the voice URLs are checked against the app_url/auth_token given.
@@ -240,39 +243,13 @@ def run(
     else:
         scenario = source
     until_ms = None if until is None else to_ms(until, what="until")
-    transport = connect(scenario, app, app_url=app_url, auth_token=auth_token)
     events = capture(
-        scenario, seed=seed, until_ms=until_ms, shuffle_ties=shuffle_ties, transport=transport
+        scenario,
+        seed=seed,
+        until_ms=until_ms,
+        shuffle_ties=shuffle_ties,
+        app=app,
+        app_url=app_url,
+        auth_token=auth_token,
     )
     return Timeline(events, scenario)
-
-
-def _plain(value: Any) -> Any:
-    """Line-tracking YAML containers to plain dicts and lists."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def dump_yaml(data: dict[str, Any]) -> str:
-    """Scenario data as readable YAML: block style at the top, flow style for small items."""
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        pass
-
-    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-        style = "|" if "\n" in value else None
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-    Dumper.add_representer(str, text)
-    return yaml.dump(
-        _plain(data),
-        Dumper=Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=100,
-        default_flow_style=None,  # small leaf mappings and lists inline: {a: 1}, [40, 55]
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.transport import ScenarioTransport, Transport
+from ..engine.requests import ScenarioTransport, Transport
 from ..model import Scenario
 
 
@@ -27,7 +27,7 @@ def connect(
     from .target import resolve
 
     target = resolve(app, where=where, path=scenario.path)
-    from .transport import AppTransport  # httpx is imported only when an app is attached
+    from .delivery import AppTransport  # httpx is imported only when an app is attached
 
     return AppTransport(
         target,

@@ -12,6 +12,7 @@ from attrs import frozen
 
 from ..model import Scenario
 from .diffs import Failure
+from .expect import check
 
 
 @frozen
@@ -35,8 +36,8 @@ def check_scenario(
     html_dir: str | None = None,
 ) -> Outcome:
     from ..app import connect
-    from ..engine.simulation import capture
     from ..output.sinks import jsonl_line
+    from ..runner import capture
     from .golden import compare, golden_path
 
     path = scenario.path or "<scenario>"
@@ -46,7 +47,7 @@ def check_scenario(
             transport.close()  # type: ignore[attr-defined]
         return Outcome(path, scenario.name, "skip", note="no expect block")
     events = capture(scenario, shuffle_ties=shuffle_ties, transport=transport)
-    failures = list(scenario.expect.check(events)) if scenario.expect else []
+    failures = check(scenario.expect, events) if scenario.expect else []
     note = ""
     if golden:
         target = golden_path(path)

@@ -14,7 +14,7 @@ from ..output.safe import visible
 from ..timeparse import clock
 
 if TYPE_CHECKING:
-    from .expect import Pattern
+    from ..expectations import Pattern
 
 # Line styles: ok (matched), bad (expected but missing / wrong), ctx (actual events), hint.
 STYLES = {"ok": "32", "bad": "31", "ctx": "2", "hint": "33", "head": "1"}

@@ -115,11 +115,11 @@ def scenarios(profile: str = "medium") -> Any:
 
 
 def default_checker(scenario: Any, shuffle_ties: int | None) -> list[Violation]:
-    from ..api.builder import run
+    from ..runner import capture
     from .invariants import check, check_determinism
 
-    timeline = run(scenario, shuffle_ties=shuffle_ties)
-    return check(timeline.list, scenario) + check_determinism(scenario, shuffle_ties)
+    events = capture(scenario, shuffle_ties=shuffle_ties)
+    return check(events, scenario) + check_determinism(scenario, shuffle_ties)
 
 
 def explore(
@@ -172,7 +172,7 @@ def write_finding(
     finding: Finding, path: str | Path, *, command: str, shuffle_ties: int | None
 ) -> None:
     """The minimal scenario as YAML, the violated invariant(s) in a comment at the top."""
-    from ..api.builder import dump_yaml
+    from ..load.yamlsource import dump_yaml
 
     lines = [
         "# A scenario found by conference-sim explore that breaks an invariant.",

@@ -209,13 +209,15 @@ def check(events: Iterable[Event], scenario: Scenario | None = None) -> list[Vio
 
 def check_determinism(scenario: Scenario, shuffle_ties: int | None = None) -> list[Violation]:
     """Run the scenario twice; the JSONL must be identical."""
-    from ..api.builder import run
+    from ..output.sinks import jsonl_line
+    from ..runner import capture
 
-    first = run(scenario, shuffle_ties=shuffle_ties).to_jsonl()
-    second = run(scenario, shuffle_ties=shuffle_ties).to_jsonl()
+    first, second = (
+        [jsonl_line(e) for e in capture(scenario, shuffle_ties=shuffle_ties)] for _ in range(2)
+    )
     if first == second:
         return []
-    a, b = first.splitlines(), second.splitlines()
+    a, b = first, second
     pairs = enumerate(zip(a, b, strict=False))
     line = next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
     return [Violation("deterministic", f"two runs differ from line {line + 1}")]

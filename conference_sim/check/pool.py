@@ -41,7 +41,7 @@ class Pool:
         app: str | None = None,
         html_dir: str | None = None,
     ) -> None:
-        from ..engine import simulation  # noqa: F401 - loaded once here, inherited by the workers
+        from ..engine import core  # noqa: F401 - loaded once here, inherited by the workers
         from ..load import scenario  # noqa: F401
         from . import golden  # noqa: F401
 

@@ -175,9 +175,9 @@ class Timeline:
 
     def _assert(self, **sections: Any) -> None:
         from ..load.expect_block import from_python
-        from .expect import ExpectationFailed
+        from .expect import ExpectationFailed, check
 
         names = {c.name for c in self.scenario.calls} if self.scenario is not None else None
-        failures = from_python(sections, names).check(self.list)
+        failures = check(from_python(sections, names), self.list)
         if failures:
             raise ExpectationFailed(failures)

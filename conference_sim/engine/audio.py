@@ -18,10 +18,10 @@ from ..events import Request
 from ..model import Pause, Play, Redirect, Say
 from .clock import interrupt
 from .media import MAX_INSTANT_REDIRECTS, playing
-from .transport import HttpRequest, HttpResponse
+from .requests import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
-    from .simulation import Simulation
+    from .core import Engine
 
 DEFAULT_MUSIC = "default hold music"
 
@@ -31,7 +31,7 @@ class Player:
 
     def __init__(
         self,
-        sim: Simulation,
+        sim: Engine,
         url: str | None,
         method: str,
         purpose: str,

@@ -27,16 +27,16 @@ from ..model import (
 )
 from ..states import CallState
 from .clock import URGENT, interrupt
-from .documents import runnable
+from .fetching import runnable
 from .media import MAX_INSTANT_REDIRECTS, playing
 from .params import dial_params, voice_params
 from .participant import Participant, Refused
-from .transport import HttpRequest
+from .requests import HttpRequest
 
 if TYPE_CHECKING:
+    from .core import Engine
     from .eventlog import EventLogger
     from .outbound import Leg
-    from .simulation import Simulation
 
 
 @frozen
@@ -95,7 +95,7 @@ class Call:
         "talking",
     )
 
-    def __init__(self, sim: Simulation, spec: CallSpec, sid: str | None = None) -> None:
+    def __init__(self, sim: Engine, spec: CallSpec, sid: str | None = None) -> None:
         self.sim = sim
         self.clock = sim.clock
         self.spec = spec

@@ -42,7 +42,7 @@ class Due(simpy.Event):
 class Clock(simpy.Environment):
     """The run's environment: ``now_ms``, timers at named priorities, and what is due next.
     Time stays a whole number of milliseconds: every delay is one, and so is every time the
-    clock is run to (``Simulation.advance``)."""
+    clock is run to (``Engine.advance``)."""
 
     # read by every event: a property whose getter is C (no Python frame)
     now_ms = property(operator.attrgetter("_now"), doc="The simulated time in ms (an int).")

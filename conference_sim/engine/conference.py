@@ -19,7 +19,7 @@ from .recording import Recording, recording_event, start_recording
 
 if TYPE_CHECKING:
     from .call import Call
-    from .simulation import Simulation
+    from .core import Engine
 
 BEEP_NAMES = 10  # a beep names up to this many listeners (SPEC 3's heard_by), else counts them
 END_TEXT = {
@@ -39,7 +39,7 @@ class Conference:
     """One conference instance (one ConferenceSid) of the room ``(account, name)``."""
 
     def __init__(
-        self, sim: Simulation, account: str, name: str, sid: str, creator: ConferenceAttrs
+        self, sim: Engine, account: str, name: str, sid: str, creator: ConferenceAttrs
     ) -> None:
         self.sim = sim
         self.clock = sim.clock

@@ -3,7 +3,7 @@
 SIDs are deterministic functions of the seed and names. Rooms are keyed by ``(account, name)``;
 a room that ends leaves the live directory, and a later call to that name opens a new instance
 with a new ConferenceSid (SPEC 1). ``latest`` keeps the last instance of each room, live or not,
-for :meth:`Simulation.state`.
+for :meth:`Engine.state`.
 """
 
 from __future__ import annotations

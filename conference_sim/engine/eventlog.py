@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..events import KNOWN_EVENTS, Event, Request, Sink, record
-from .transport import CALLBACK_PURPOSES
+from .requests import CALLBACK_PURPOSES
 
 KNOWN = frozenset(KNOWN_EVENTS)
 new_tuple = tuple.__new__

@@ -16,7 +16,7 @@ from ..states import CallState, RoomState
 from .participant import Participant
 
 if TYPE_CHECKING:
-    from .simulation import Simulation
+    from .core import Engine
 
 
 @frozen
@@ -44,7 +44,7 @@ def heard_by_participant(speaker: Participant, listener: Participant) -> bool:
     return speaker.coach_of is None or speaker.coach_of is listener.call
 
 
-def hearing(sim: Simulation) -> dict[str, Hearing]:
+def hearing(sim: Engine) -> dict[str, Hearing]:
     """What every call of the scenario hears right now, in scenario order."""
     out: dict[str, Hearing] = {}
     for name, call in sim.directory.calls.items():

@@ -22,7 +22,7 @@ from .participant import Participant
 
 if TYPE_CHECKING:
     from .call import Call
-    from .simulation import Simulation
+    from .core import Engine
 
 # call-progress status -> the StatusCallbackEvent keyword that subscribes to it
 PROGRESS = {
@@ -71,7 +71,7 @@ class Leg:
         )
 
 
-def dial_out(sim: Simulation, action: AddParticipant) -> Call:
+def dial_out(sim: Engine, action: AddParticipant) -> Call:
     """Create the call now; schedule what its callee does."""
     from .call import Call
 
@@ -115,7 +115,7 @@ def answered(call: Call) -> None:
     call.arrive()
 
 
-def fail(sim: Simulation, call: Call, status: str) -> None:
+def fail(sim: Engine, call: Call, status: str) -> None:
     """The callee never answered: the call ends; the room hears of a failed add."""
     if call.ended:
         return

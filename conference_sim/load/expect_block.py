@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..check.expect import Count, Expectations, FinalConference, Pattern
 from ..errors import InputError
 from ..events import KINDS, KNOWN_EVENTS
+from ..expectations import Count, Expectations, FinalConference, Pattern
 from ..states import CallState, RoomState
 from ..timeparse import excerpt, to_ms
 from .schema import At, describe, line_of, listed, mapping, no_such_call, time

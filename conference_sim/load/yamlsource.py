@@ -237,3 +237,34 @@ def load_yaml(text: str, path: str | None = None) -> Any:
             "a scenario file holds one YAML document; found several ('---' separators)", path=path
         )
     return docs[0] if docs else None
+
+
+# -- writing: what the builder's to_yaml, the shell's save and explore's findings write ------
+def plain(value: Any) -> Any:
+    """Line-tracking YAML containers to plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """Scenario data as readable YAML: block style at the top, flow style for small items."""
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return yaml.dump(
+        plain(data),
+        Dumper=Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=None,  # small leaf mappings and lists inline: {a: 1}, [40, 55]
+    )

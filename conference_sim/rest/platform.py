@@ -15,13 +15,13 @@ import threading
 from typing import TYPE_CHECKING
 
 from ..actions import Action
-from ..engine import rest
+from ..engine import operations
 
 if TYPE_CHECKING:
     from ..engine.call import Call
     from ..engine.conference import Conference
+    from ..engine.core import Engine
     from ..engine.participant import Participant
-    from ..engine.simulation import Simulation
 
 
 # An app that answers an event's callback with an operation that causes the event again (mute
@@ -32,7 +32,7 @@ MAX_INSTANT_OPERATIONS = 20
 
 
 class Platform:
-    def __init__(self, sim: Simulation, auth_token: str) -> None:
+    def __init__(self, sim: Engine, auth_token: str) -> None:
         self.sim = sim
         self.instant_ms = -1  # the instant whose operations ``made`` counts, per target
         self.made: collections.Counter[str] = collections.Counter()
@@ -78,7 +78,7 @@ class Platform:
             self.instant_ms, self.made = now, collections.Counter()
         self.made[action.target] += 1
         if self.made[action.target] > MAX_INSTANT_OPERATIONS:
-            rest.refuse(
+            operations.refuse(
                 self.sim,
                 action,
                 f"the app has made more than {MAX_INSTANT_OPERATIONS} operations on "
@@ -86,7 +86,7 @@ class Platform:
                 "before: a loop; this one is dropped and the loop ends",
             )
             return
-        rest.apply(self.sim, action)
+        operations.apply(self.sim, action)
 
     @property
     def deferred(self) -> bool:
@@ -98,10 +98,10 @@ class Platform:
             self.sim.pending.append(lambda: self.apply_deferred(action))
             return
         with self.lock:
-            rest.apply(self.sim, action)
+            operations.apply(self.sim, action)
 
 
-def platform_for(sim: Simulation, auth_token: str | None = None) -> Platform:
+def platform_for(sim: Engine, auth_token: str | None = None) -> Platform:
     """The REST platform of a simulation (made once, kept on it)."""
     platform = getattr(sim, "rest_platform", None)
     if platform is None:

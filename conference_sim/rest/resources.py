@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from ..actions import AddParticipant
     from ..engine.call import Call
     from ..engine.conference import Conference
+    from ..engine.core import Engine
     from ..engine.participant import Participant
-    from ..engine.simulation import Simulation
 
 API = "/2010-04-01"
 CALL_STATUS = {  # a call's resource status from its state
@@ -24,7 +24,7 @@ CALL_STATUS = {  # a call's resource status from its state
 }
 
 
-def date(sim: Simulation, t_ms: int | None) -> str | None:
+def date(sim: Engine, t_ms: int | None) -> str | None:
     return None if t_ms is None else rfc2822(sim.scenario.start, t_ms)
 
 
@@ -75,7 +75,7 @@ def participant(p: Participant, **overlay: Any) -> dict[str, Any]:
     return body
 
 
-def created(sim: Simulation, action: AddParticipant, conference_sid: str) -> dict[str, Any]:
+def created(sim: Engine, action: AddParticipant, conference_sid: str) -> dict[str, Any]:
     """The participant a create answers with: queued, with the attributes it asked for."""
     account_sid = sim.directory.account_sid(action.account)
     now = date(sim, sim.now)

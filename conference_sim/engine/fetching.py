@@ -1,6 +1,6 @@
 """The document server: what a call or a player gets when it fetches a URL.
 
-Every fetch goes through the run's transport (:mod:`.transport`); this module turns the answer
+Every fetch goes through the run's transport (:mod:`.requests`); this module turns the answer
 into what the engine runs and says on the timeline what went wrong: ``document-missing`` (no
 such document in the scenario), ``request-failed`` (the app could not be reached, answered an
 error, or answered something that is not cXML: SPEC 9's 11205, 11200, 12100).
@@ -12,13 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ..model import Document
-from .transport import DOCUMENT_PURPOSES, HttpRequest, HttpResponse
+from .requests import DOCUMENT_PURPOSES, HttpRequest, HttpResponse
 
 
 class DocumentServer:
     def __init__(self, send: Callable[..., HttpResponse], warn: Any) -> None:
-        self.send = send  # Simulation.send: the transport, one request at a time
-        self.warn = warn  # Simulation.warn
+        self.send = send  # Engine.send: the transport, one request at a time
+        self.warn = warn  # Engine.warn
 
     def fetch(self, request: HttpRequest, log: Any, *, standalone: bool = False) -> HttpResponse:
         """The answer, after saying on the timeline when there is nothing usable in it.

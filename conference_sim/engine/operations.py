@@ -31,15 +31,15 @@ from . import params as cb
 from .audio import Player
 from .outbound import dial_out
 from .params import voice_params
-from .transport import HttpRequest
+from .requests import HttpRequest
 
 if TYPE_CHECKING:
     from .conference import Conference
+    from .core import Engine
     from .participant import Participant
-    from .simulation import Simulation
 
 
-def apply(sim: Simulation, action: Action) -> None:
+def apply(sim: Engine, action: Action) -> None:
     """Carry out one REST operation now."""
     if isinstance(action, AddParticipant):  # the room may not exist yet: the join creates it
         dial_out(sim, action)
@@ -76,7 +76,7 @@ def apply(sim: Simulation, action: Action) -> None:
             update(room, p, action)
 
 
-def apply_to_call(sim: Simulation, action: RedirectCall | HangupCall) -> None:
+def apply_to_call(sim: Engine, action: RedirectCall | HangupCall) -> None:
     """Calls/{CallSid} update: hang up, or move the call to another document."""
     call = sim.directory.find_call(action.call)
     if call is None or call.ended or not call.started:
@@ -96,7 +96,7 @@ def apply_to_call(sim: Simulation, action: RedirectCall | HangupCall) -> None:
                 call.redirect(doc, url)
 
 
-def apply_to_room(sim: Simulation, room: Conference, action: RoomAction) -> None:
+def apply_to_room(sim: Engine, room: Conference, action: RoomAction) -> None:
     match action:
         case End():
             room.end_via_api()
@@ -110,16 +110,16 @@ def apply_to_room(sim: Simulation, room: Conference, action: RoomAction) -> None
             announce(room, url, method, target)
 
 
-def participant(sim: Simulation, name_or_sid: str) -> Participant | None:
+def participant(sim: Engine, name_or_sid: str) -> Participant | None:
     call = sim.directory.find_call(name_or_sid)
     return call.participant if call is not None else None
 
 
-def missing(sim: Simulation, action: Action, why: str) -> None:
+def missing(sim: Engine, action: Action, why: str) -> None:
     refuse(sim, action, f"{why}; the platform would answer 404 and nothing changes", "20404")
 
 
-def refuse(sim: Simulation, action: Action, reason: str, code: str | None = None) -> None:
+def refuse(sim: Engine, action: Action, reason: str, code: str | None = None) -> None:
     """An operation that changes nothing: an ``action-failed`` warning says why."""
     account = action.account if isinstance(action, RoomAction) else "default"
     params = {"action": action.verb, "target": action.target}

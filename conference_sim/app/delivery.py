@@ -10,8 +10,10 @@ Failures become the platform's errors (SPEC 9): 11205 (no connection, or no answ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -19,7 +21,7 @@ import httpx
 
 from ..dialects import Dialect
 from ..engine.media import UNKNOWN_MEDIA_MS, is_media_url
-from ..engine.transport import (
+from ..engine.requests import (
     DOCUMENT_PURPOSES,
     MEDIA_PURPOSES,
     HttpRequest,
@@ -56,8 +58,14 @@ class AppTransport:
         self.fallback = fallback
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restore: list[Any] = []
-        self.platform: Any = None  # the run's REST API, for an in-process app's clients
+        # Entered around each request to the app (the runner puts the run's REST API there, so
+        # that an in-process app's clients reach it while it answers).
+        self.around: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext
         self.client = self.open()
+
+    @property
+    def in_process(self) -> bool:
+        return self.target.kind in ("wsgi", "asgi")
 
     # -- the connection ----------------------------------------------------------------------
     def open(self) -> Any:
@@ -79,14 +87,6 @@ class AppTransport:
             self.restore.append((config, config["PROPAGATE_EXCEPTIONS"]))
             config["PROPAGATE_EXCEPTIONS"] = True
 
-    def attach(self, sim: Any) -> None:
-        """The run this transport serves: while an in-process app handles a request, its twilio
-        clients reach this run's REST API (SPEC 10)."""
-        if self.target.kind in ("wsgi", "asgi") and twilio_installed():
-            from ..rest.platform import platform_for
-
-            self.platform = platform_for(sim, self.auth_token)
-
     def close(self) -> None:
         for config, value in self.restore:
             config["PROPAGATE_EXCEPTIONS"] = value
@@ -105,12 +105,7 @@ class AppTransport:
         if request.purpose in MEDIA_PURPOSES and is_media_url(request.url, self.media):
             return HttpResponse("media", media_ms=self.media.get(request.url, UNKNOWN_MEDIA_MS))
         try:
-            if self.platform is not None:
-                from ..rest.client import answered_by
-
-                with answered_by(self.platform):
-                    status, body, content_type = self.exchange(request)
-            else:
+            with self.around():
                 status, body, content_type = self.exchange(request)
         except httpx.TimeoutException:
             return failure(11205, None, f"no answer from the app within {TIMEOUT_S:g} s")
@@ -211,12 +206,6 @@ async def read_async(client: httpx.AsyncClient, request: httpx.Request) -> tuple
         return body.answer(response)
     finally:
         await response.aclose()
-
-
-def twilio_installed() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("twilio") is not None
 
 
 def failure(code: int, status: int | None, detail: str) -> HttpResponse:

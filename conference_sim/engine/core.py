@@ -21,16 +21,16 @@ from ..actions import Action
 from ..events import BufferSink, Event, Request, Sink
 from ..model import MAX_UNTIL_MS, CallSpec, ConferenceAttrs, Scenario
 from ..states import State
-from . import rest
+from . import operations
 from .call import Call
 from .clock import MEDIA, STEP, STOP, Clock, Due
 from .conference import Conference
 from .directory import Directory
-from .documents import DocumentServer, failed
 from .eventlog import EventLog
+from .fetching import DocumentServer, failed
 from .hearing import Hearing
 from .participant import Participant
-from .transport import HttpRequest, HttpResponse, ScenarioTransport, Transport
+from .requests import HttpRequest, HttpResponse, ScenarioTransport, Transport
 
 
 def first_step(spec: CallSpec) -> int:
@@ -64,7 +64,7 @@ def fewer_collections(young: int = 100_000) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-class Simulation:
+class Engine:
     """Runs one scenario. ``run()`` to the end, or ``advance(to_ms)`` step by step."""
 
     def __init__(
@@ -98,9 +98,6 @@ class Simulation:
         self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)
         self.sending = 0  # > 0 while a request is out (REST made then waits for its event)
         self.documents = DocumentServer(self.send, self.warn)
-        attach = getattr(self.transport, "attach", None)
-        if attach is not None:  # the app transport wants to know its run (the REST API)
-            attach(self)
         self.counter = itertools.count()
         self.time_limits: dict[int, tuple[int, Participant]] = {}  # in join (deadline) order
         self.time_limit_timer: simpy.Event | None = None
@@ -166,7 +163,7 @@ class Simulation:
 
     def push_action(self, heap: list[Any], index: int, action: Action) -> None:
         key = self.step_key(action.at_ms, 1, index)
-        step = functools.partial(rest.apply, self, action)
+        step = functools.partial(operations.apply, self, action)
         heapq.heappush(heap, (*key, 0, next(self.counter), step))
 
     def drive(self) -> Generator[simpy.Event, Any, None]:
@@ -197,7 +194,7 @@ class Simulation:
                 yield Due(clock, entry[0] - clock._now, STEP)
             entry[-1]()
 
-    def run(self) -> Simulation:
+    def run(self) -> Engine:
         """Run to the end: ``until``, or when nothing is left to happen (at most 24 h)."""
         if not self.stop_event.processed:
             with fewer_collections():
@@ -373,9 +370,9 @@ class Simulation:
 
 
 def capture(scenario: Scenario, **options: Any) -> list[Event]:
-    """Run a scenario to the end and return its whole timeline (options as for Simulation)."""
+    """Run a scenario to the end and return its whole timeline (options as for Engine)."""
     from ..events import CaptureSink
 
     sink = CaptureSink()
-    Simulation(scenario, sinks=[sink], **options).run()
+    Engine(scenario, sinks=[sink], **options).run()
     return sink.events

@@ -1,0 +1,59 @@
+"""Starting a run: attach the user's app (:mod:`.app`) and the REST API (:mod:`.rest`) to the
+engine, then run. The one place where the three meet: the command line, the shell, ``check``,
+the Python API and ``serve`` all start their runs here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from .app import connect
+from .engine.core import Engine
+from .events import CaptureSink, Event
+from .model import Scenario
+
+
+class Simulation(Engine):
+    """Runs one scenario: ``run()`` to the end, or ``advance(to_ms)`` step by step.
+
+    ``app`` (a WSGI/ASGI callable, ``"module:attribute"`` or ``"http://127.0.0.1:PORT"``)
+    attaches your application; without it the scenario's ``app:`` key, if any, is used
+    (``where`` names the option in error messages). While an in-process app answers a request,
+    the official twilio client's requests are answered by this run's REST API (SPEC 10).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        app: Any = None,
+        app_url: str | None = None,
+        auth_token: str | None = None,
+        where: str = "app",
+        **options: Any,
+    ) -> None:
+        if options.get("transport") is None:
+            options["transport"] = connect(
+                scenario, app, app_url=app_url, auth_token=auth_token, where=where
+            )
+        super().__init__(scenario, **options)
+        transport = self.transport
+        if getattr(transport, "in_process", False) and twilio_installed():
+            from .rest.client import answered_by
+            from .rest.platform import platform_for
+
+            platform = platform_for(self, transport.auth_token)  # type: ignore[attr-defined]
+            transport.around = lambda: answered_by(platform)  # type: ignore[attr-defined]
+
+
+def capture(scenario: Scenario, **options: Any) -> list[Event]:
+    """Run a scenario to the end, its app attached, and return its whole timeline (options as
+    for :class:`Simulation`)."""
+    sink = CaptureSink()
+    Simulation(scenario, sinks=[sink], **options).run()
+    return sink.events
+
+
+def twilio_installed() -> bool:
+    return importlib.util.find_spec("twilio") is not None
