@@ -41,6 +41,10 @@ class Dialect:
     api_host: str
     record_end_apart: bool  # Duration/Recording* only on the deprecated conference-record-end
     dial_bridged: bool  # the Dial action says DialBridged
+    sid_shape: str  # "prefixed": CA/CF/RE/AC + 32 hex digits; "uuid": UUID-shaped
+    modify_events: bool  # a REST participant update is reported as participant-modify
+    announcement_events: bool  # announcement-end/-fail are conference events (callbacks)
+    signature_headers: tuple[str, ...]  # the headers a webhook's signature is sent in
 
     def group_of(self, event: str) -> str | None:
         for keyword, events in self.groups.items():
@@ -50,7 +54,7 @@ class Dialect:
 
     def sid(self, kind: str, seed: int, *parts: str) -> str:
         """kind is one of CA (call), CF (conference), RE (recording), AC (account)."""
-        if self.name == "twilio":
+        if self.sid_shape == "prefixed":
             return sids.twilio_sid(kind, seed, *parts)
         return sids.uuid_sid(kind, seed, *parts)
 
@@ -72,6 +76,10 @@ SIGNALWIRE = Dialect(
     api_host="https://example.signalwire.com/api/laml",
     record_end_apart=False,
     dial_bridged=False,
+    sid_shape="uuid",
+    modify_events=False,
+    announcement_events=False,
+    signature_headers=("X-SignalWire-Signature", "X-Twilio-Signature"),  # (the alias)
 )
 TWILIO = Dialect(
     name="twilio",
@@ -87,5 +95,9 @@ TWILIO = Dialect(
     api_host="https://api.twilio.com",
     record_end_apart=True,
     dial_bridged=True,
+    sid_shape="prefixed",
+    modify_events=True,
+    announcement_events=True,
+    signature_headers=("X-Twilio-Signature",),
 )
 DIALECTS: dict[str, Dialect] = {"signalwire": SIGNALWIRE, "twilio": TWILIO}

@@ -137,7 +137,7 @@ class AppTransport:
         if request.method == "GET" and params:
             url += ("&" if "?" in url else "?") + urlencode(params)
         headers = signature_headers(
-            self.dialect.name, self.auth_token, url, {} if request.method == "GET" else params
+            self.dialect, self.auth_token, url, {} if request.method == "GET" else params
         )
         headers["User-Agent"] = USER_AGENT
         kw: dict[str, Any] = {"headers": headers}

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from ..dialects import Dialect
+
 
 def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
     text = url + "".join(name + params[name] for name in sorted(params))
@@ -19,11 +21,9 @@ def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
 
 
 def signature_headers(
-    dialect: str, auth_token: str, url: str, params: Mapping[str, str]
+    dialect: Dialect, auth_token: str, url: str, params: Mapping[str, str]
 ) -> dict[str, str]:
     """``X-Twilio-Signature`` (twilio); SignalWire sends ``X-SignalWire-Signature`` and the
     Twilio name as an alias, so apps written for either validate."""
     sig = signature(auth_token, url, params)
-    if dialect == "twilio":
-        return {"X-Twilio-Signature": sig}
-    return {"X-SignalWire-Signature": sig, "X-Twilio-Signature": sig}
+    return dict.fromkeys(dialect.signature_headers, sig)

@@ -1,8 +1,9 @@
-"""A call: a simpy process that runs its cXML document verb by verb.
+"""A call, from its arrival to its hang-up, and the leg of a call the platform dialled.
 
-The story reads top to bottom: the call arrives, says and plays things, dials into a conference
-and waits there until something ends its stay (an interrupt that carries the cause), then runs
-the Dial action's answer or the next verb, and hangs up when its document runs out.
+A call arrives (its first document fetched from the app when it has a voice URL), runs its
+document as a simpy process (:mod:`.script`), may stay in a conference, and ends. What the
+scenario makes it do (speech, key presses, hang-up) and what the room does to it (leave, kick,
+end) arrive here as steps; the Dial's end and its action request are sent from here.
 """
 
 from __future__ import annotations
@@ -11,60 +12,22 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
-from attrs import frozen
 
+from ..actions import AddParticipant
 from ..events import Request
-from ..model import (
-    DEFAULT_TIME_LIMIT_MS,
-    CallSpec,
-    Dial,
-    Document,
-    Hangup,
-    Pause,
-    Play,
-    Redirect,
-    Say,
-)
+from ..model import CallSpec, Dial, Document
 from ..states import CallState
+from . import script
+from .causes import FAILED, HUNG_UP, DialOver, HungUp, Redirected
 from .clock import URGENT, interrupt
 from .fetching import runnable
-from .media import MAX_INSTANT_REDIRECTS, playing
-from .params import dial_params, voice_params
-from .participant import Participant, Refused
+from .params import dial_params, rfc2822, voice_params
+from .participant import Participant
 from .requests import HttpRequest
 
 if TYPE_CHECKING:
     from .core import Engine
     from .eventlog import EventLogger
-    from .outbound import Leg
-
-
-@frozen
-class DialOver:
-    """Interrupt cause: the call's stay in the conference is over; its Dial has ended."""
-
-    why: str
-
-
-QUIET_LOOPS = 1000
-FAILED = Document(verbs=(), source="<the Dial action failed>")
-
-
-@frozen
-class Redirected:
-    """Interrupt cause: REST moved the call to another document."""
-
-    document: Document
-    url: str | None
-
-
-@frozen
-class HungUp:
-    """Interrupt cause: the caller hung up; the process stops."""
-
-
-HUNG_UP = HungUp()
-HUNG_UP_DOC = Document(verbs=(), source="<the caller hung up>")
 
 
 class Call:
@@ -172,22 +135,9 @@ class Call:
         if p is not None and p.dial.hangup_on_star and "*" in digits:
             p.room.remove(p, "hangup-on-star")
 
-    # -- the story ---------------------------------------------------------------------------------
     def run(self, document: Document) -> Generator[simpy.Event, Any, None]:
-        url = self.spec.url
-        while True:
-            try:
-                reason = yield from self.run_document(document, url)
-                break
-            except simpy.Interrupt as stop:
-                match stop.cause:
-                    case HungUp():
-                        return
-                    case Redirected(document=document, url=url):
-                        continue  # REST moved the call to another document
-                    case _:
-                        raise
-        self.end(reason)
+        """The call's process (see :mod:`.script`)."""
+        return script.run(self, document)
 
     def redirect(self, document: Document, url: str | None) -> None:
         """REST call update (Url/Twiml): leave the conference (no Dial action), run document."""
@@ -208,130 +158,6 @@ class Call:
             return
         stay._ok, stay._value = True, cause
         self.clock.schedule(stay, URGENT)
-
-    def run_document(self, doc: Document, url: str | None) -> Generator[simpy.Event, Any, str]:
-        verbs, i = doc.verbs, 0
-        while i < len(verbs):
-            verb = verbs[i]
-            i += 1
-            if isinstance(verb, Say | Play):
-                self.now_playing, ms = playing(verb, self.sim.scenario.media)
-                yield self.clock.play_for(ms)
-                self.now_playing = None
-            elif isinstance(verb, Pause):
-                yield self.clock.media_wait(verb.length_ms)
-            elif isinstance(verb, Hangup):
-                return "hangup-verb"
-            elif isinstance(verb, Redirect):
-                if self.looping(url or doc.source, "<Redirect>"):
-                    return "redirect-loop"
-                self.quiet_loops(url or doc.source)
-                target = verb.url or url
-                if target is None:  # the inline document again
-                    verbs, i = doc.verbs, 0
-                    continue
-                request = HttpRequest("Redirect", target, verb.method, voice_params(self))
-                nxt = self.sim.documents.document(request, self.log, standalone=True)
-                if nxt is None:
-                    return "application-error"
-                doc, url, verbs, i = nxt, target, nxt.verbs, 0
-            elif isinstance(verb, Dial):
-                nxt, nxt_url = yield from self.dial(verb)
-                if nxt is HUNG_UP_DOC:
-                    return "caller-hung-up"  # the call has ended already
-                if nxt is FAILED:
-                    return "application-error"  # the Dial action failed: the call hangs up
-                if nxt is not None:
-                    if self.looping(nxt_url or nxt.source, "the Dial action's answer"):
-                        return "redirect-loop"
-                    doc, url, verbs, i = nxt, nxt_url, nxt.verbs, 0
-        return "document-end"
-
-    def looping(self, url: str, how: str) -> bool:
-        """Whether the call has moved to another document (``<Redirect>``, a Dial action's
-        answer) more than MAX_INSTANT_REDIRECTS times with no time passing:
-        on the platform each hop takes network time; here it would spin forever at one
-        instant. It is told, and the call hangs up."""
-        now = self.clock.now_ms
-        self.hops = self.hops + 1 if now == self.hop_ms else 0
-        self.hop_ms = now
-        if self.hops <= MAX_INSTANT_REDIRECTS:
-            return False
-        reason = f"{how} loops without any time passing; the call hangs up"
-        self.sim.warn(self.log, "document-invalid", url=url, reason=reason)
-        return True
-
-    def quiet_loops(self, url: str) -> None:
-        """A document that loops (Redirect) for a long stretch with nothing else happening on
-        the timeline is told once, instead of spinning silently to the end of the clock."""
-        count = self.sim.eventlog.count
-        if self.loop_mark == -2:
-            return
-        if count != self.loop_mark:
-            self.loop_mark, self.loops = count, 0
-            return
-        self.loops += 1
-        if self.loops == QUIET_LOOPS and self.loop_mark >= 0:
-            self.loop_mark = -2  # once: the warning itself moves the timeline
-            self.sim.warn(
-                self.log,
-                "document-invalid",
-                url=url,
-                reason=f"the document has looped (Redirect) {QUIET_LOOPS} times with nothing else "
-                "happening; the call goes on looping until it hangs up or the clock stops",
-            )
-
-    def dial(self, verb: Dial) -> Generator[simpy.Event, Any, tuple[Document | None, str | None]]:
-        if verb.ignored:  # D1: accepted, but the simulator does not model them
-            self.sim.warn(
-                self.log.bind(conference=verb.room),
-                "attribute-ignored",
-                attributes=" ".join(verb.ignored),
-                reason="the platform knows these attributes but the simulator does not model "
-                "them; the run goes on as if they were absent",
-            )
-        room = self.sim.room(self.account, verb.room, verb.attrs)
-        try:
-            p = room.admit(self, verb)
-        except Refused as refused:
-            if not room.opened:
-                self.sim.directory.remove_room(room)
-            self.log.bind(conference=verb.room).info(
-                "join-refused",
-                kind="call",
-                params={
-                    "CallSid": self.sid,
-                    "ErrorCode": str(refused.code),
-                    "Reason": refused.reason,
-                },
-            )
-            # L1: a duplicate label goes on with the next verb, with no action request.
-            send_action = refused.code != 16025
-            self.finish_dial(verb, "failed", refused.code, joined_ms=None, send_action=send_action)
-            return self.after_dial(verb)
-        # (the room set self.participant; the app may already have taken it out again)
-        if verb.time_limit_ms == DEFAULT_TIME_LIMIT_MS:
-            self.sim.limit_stay(p, self.clock.now_ms + verb.time_limit_ms)
-        else:
-            self.clock.after(verb.time_limit_ms, lambda: self.time_limit(p))
-        self.stay = self.clock.event()
-        try:
-            over = yield self.stay  # in the conference until end_stay or an interrupt
-        except simpy.Interrupt as stop:
-            if not isinstance(stop.cause, DialOver | HungUp):
-                raise
-            over = stop.cause
-        finally:
-            self.stay = None
-        if isinstance(over, HungUp):
-            return HUNG_UP_DOC, None
-        return self.after_dial(verb)
-
-    def after_dial(self, verb: Dial) -> tuple[Document | None, str | None]:
-        """S5: the Dial action's answer runs next if one was requested, else the next verb
-        (FAILED: the action request failed)."""
-        answer, self.action_answer = self.action_answer, None
-        return (answer, verb.action) if answer is not None else (None, None)
 
     # -- leaving ---------------------------------------------------------------------------------
     def time_limit(self, p: Participant) -> None:
@@ -389,3 +215,50 @@ class Call:
         if self.outbound is not None:
             self.outbound.progress("completed")
         self.sim.directory.call_ended(self)
+
+
+# call-progress status -> the StatusCallbackEvent keyword that subscribes to it
+PROGRESS = {
+    "queued": "initiated",
+    "ringing": "ringing",
+    "in-progress": "answered",
+    "completed": "completed",
+    "busy": "completed",
+    "no-answer": "completed",
+    "failed": "completed",
+}
+
+
+class Leg:
+    """The progress of one dialled call: its status, and the callbacks it owes."""
+
+    def __init__(self, call: Call, action: AddParticipant) -> None:
+        self.call = call
+        self.action = action
+        self.status = "queued"
+        self.sequence = 0
+
+    def progress(self, status: str) -> None:
+        """The call's status changes: a call-progress event, a callback if subscribed."""
+        self.status = status
+        call, action = self.call, self.action
+        params = {
+            "CallSid": call.sid,
+            "AccountSid": call.account_sid,
+            "From": call.spec.from_,
+            "To": call.spec.to,
+            "CallStatus": status,
+            "Direction": "outbound-api",
+            "ApiVersion": "2010-04-01",
+            "CallbackSource": "call-progress-events",
+            "Timestamp": rfc2822(call.sim.scenario.start, call.clock.now_ms),
+        }
+        requests = []
+        if action.status_callback and PROGRESS[status] in action.status_callback_event:
+            params["SequenceNumber"] = str(self.sequence)
+            self.sequence += 1
+            method = action.status_callback_method
+            requests.append(Request("callStatusCallback", action.status_callback, method))
+        call.log.bind(conference=action.conference).info(
+            "call-progress", kind="call", params=params, requests=requests
+        )

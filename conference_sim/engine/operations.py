@@ -173,7 +173,7 @@ def announcement_done(
     if room.state == "completed":
         return
     extra = {"AnnounceUrl": url}  # to one participant: that participant's parameters too
-    if room.dialect.name == "twilio":
+    if room.dialect.announcement_events:
         if ok:
             room.emit("announcement-end", target, extra=extra)
         else:
@@ -212,7 +212,7 @@ def update(room: Conference, p: Participant, action: Update) -> None:
             room.start_wait(p)
     if changed:
         p.updated_ms = room.clock.now_ms
-    if changed and room.dialect.name == "twilio":
+    if changed and room.dialect.modify_events:
         room.emit("participant-modify", p)
 
 

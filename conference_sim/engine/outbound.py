@@ -15,65 +15,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..actions import AddParticipant
-from ..events import Request
 from ..model import Callee, CallSpec, Dial, Document
-from .params import rfc2822
 from .participant import Participant
 
 if TYPE_CHECKING:
     from .call import Call
     from .core import Engine
 
-# call-progress status -> the StatusCallbackEvent keyword that subscribes to it
-PROGRESS = {
-    "queued": "initiated",
-    "ringing": "ringing",
-    "in-progress": "answered",
-    "completed": "completed",
-    "busy": "completed",
-    "no-answer": "completed",
-    "failed": "completed",
-}
-
-
-class Leg:
-    """The progress of one dialled call: its status, and the callbacks it owes."""
-
-    def __init__(self, call: Call, action: AddParticipant) -> None:
-        self.call = call
-        self.action = action
-        self.status = "queued"
-        self.sequence = 0
-
-    def progress(self, status: str) -> None:
-        """The call's status changes: a call-progress event, a callback if subscribed."""
-        self.status = status
-        call, action = self.call, self.action
-        params = {
-            "CallSid": call.sid,
-            "AccountSid": call.account_sid,
-            "From": call.spec.from_,
-            "To": call.spec.to,
-            "CallStatus": status,
-            "Direction": "outbound-api",
-            "ApiVersion": "2010-04-01",
-            "CallbackSource": "call-progress-events",
-            "Timestamp": rfc2822(call.sim.scenario.start, call.clock.now_ms),
-        }
-        requests = []
-        if action.status_callback and PROGRESS[status] in action.status_callback_event:
-            params["SequenceNumber"] = str(self.sequence)
-            self.sequence += 1
-            method = action.status_callback_method
-            requests.append(Request("callStatusCallback", action.status_callback, method))
-        call.log.bind(conference=action.conference).info(
-            "call-progress", kind="call", params=params, requests=requests
-        )
-
 
 def dial_out(sim: Engine, action: AddParticipant) -> Call:
     """Create the call now; schedule what its callee does."""
-    from .call import Call
+    from .call import Call, Leg
 
     callee = sim.scenario.callees.get(action.to, Callee())
     now = sim.now

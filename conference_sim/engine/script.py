@@ -1,0 +1,169 @@
+"""A call's story: the simpy process that runs its cXML document verb by verb.
+
+It reads top to bottom: say and play things, follow Redirects, dial into a conference and wait
+there until something ends the stay (an interrupt or value that carries the cause), then run the
+Dial action's answer or the next verb; the document running out hangs the call up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from ..model import DEFAULT_TIME_LIMIT_MS, Dial, Document, Hangup, Pause, Play, Redirect, Say
+from .causes import FAILED, HUNG_UP_DOC, QUIET_LOOPS, DialOver, HungUp, Redirected
+from .media import MAX_INSTANT_REDIRECTS, playing
+from .params import voice_params
+from .participant import Refused
+from .requests import HttpRequest
+
+if TYPE_CHECKING:
+    from .call import Call
+
+
+def run(call: Call, document: Document) -> Generator[simpy.Event, Any, None]:
+    url = call.spec.url
+    while True:
+        try:
+            reason = yield from run_document(call, document, url)
+            break
+        except simpy.Interrupt as stop:
+            match stop.cause:
+                case HungUp():
+                    return
+                case Redirected(document=document, url=url):
+                    continue  # REST moved the call to another document
+                case _:
+                    raise
+    call.end(reason)
+
+
+def run_document(call: Call, doc: Document, url: str | None) -> Generator[simpy.Event, Any, str]:
+    verbs, i = doc.verbs, 0
+    while i < len(verbs):
+        verb = verbs[i]
+        i += 1
+        if isinstance(verb, Say | Play):
+            call.now_playing, ms = playing(verb, call.sim.scenario.media)
+            yield call.clock.play_for(ms)
+            call.now_playing = None
+        elif isinstance(verb, Pause):
+            yield call.clock.media_wait(verb.length_ms)
+        elif isinstance(verb, Hangup):
+            return "hangup-verb"
+        elif isinstance(verb, Redirect):
+            if looping(call, url or doc.source, "<Redirect>"):
+                return "redirect-loop"
+            quiet_loops(call, url or doc.source)
+            target = verb.url or url
+            if target is None:  # the inline document again
+                verbs, i = doc.verbs, 0
+                continue
+            request = HttpRequest("Redirect", target, verb.method, voice_params(call))
+            nxt = call.sim.documents.document(request, call.log, standalone=True)
+            if nxt is None:
+                return "application-error"
+            doc, url, verbs, i = nxt, target, nxt.verbs, 0
+        elif isinstance(verb, Dial):
+            nxt, nxt_url = yield from dial(call, verb)
+            if nxt is HUNG_UP_DOC:
+                return "caller-hung-up"  # the call has ended already
+            if nxt is FAILED:
+                return "application-error"  # the Dial action failed: the call hangs up
+            if nxt is not None:
+                if looping(call, nxt_url or nxt.source, "the Dial action's answer"):
+                    return "redirect-loop"
+                doc, url, verbs, i = nxt, nxt_url, nxt.verbs, 0
+    return "document-end"
+
+
+def looping(call: Call, url: str, how: str) -> bool:
+    """Whether the call has moved to another document (``<Redirect>``, a Dial action's
+    answer) more than MAX_INSTANT_REDIRECTS times with no time passing:
+    on the platform each hop takes network time; here it would spin forever at one
+    instant. It is told, and the call hangs up."""
+    now = call.clock.now_ms
+    call.hops = call.hops + 1 if now == call.hop_ms else 0
+    call.hop_ms = now
+    if call.hops <= MAX_INSTANT_REDIRECTS:
+        return False
+    reason = f"{how} loops without any time passing; the call hangs up"
+    call.sim.warn(call.log, "document-invalid", url=url, reason=reason)
+    return True
+
+
+def quiet_loops(call: Call, url: str) -> None:
+    """A document that loops (Redirect) for a long stretch with nothing else happening on
+    the timeline is told once, instead of spinning silently to the end of the clock."""
+    count = call.sim.eventlog.count
+    if call.loop_mark == -2:
+        return
+    if count != call.loop_mark:
+        call.loop_mark, call.loops = count, 0
+        return
+    call.loops += 1
+    if call.loops == QUIET_LOOPS and call.loop_mark >= 0:
+        call.loop_mark = -2  # once: the warning itself moves the timeline
+        call.sim.warn(
+            call.log,
+            "document-invalid",
+            url=url,
+            reason=f"the document has looped (Redirect) {QUIET_LOOPS} times with nothing else "
+            "happening; the call goes on looping until it hangs up or the clock stops",
+        )
+
+
+def dial(call: Call, verb: Dial) -> Generator[simpy.Event, Any, tuple[Document | None, str | None]]:
+    if verb.ignored:  # D1: accepted, but the simulator does not model them
+        call.sim.warn(
+            call.log.bind(conference=verb.room),
+            "attribute-ignored",
+            attributes=" ".join(verb.ignored),
+            reason="the platform knows these attributes but the simulator does not model "
+            "them; the run goes on as if they were absent",
+        )
+    room = call.sim.room(call.account, verb.room, verb.attrs)
+    try:
+        p = room.admit(call, verb)
+    except Refused as refused:
+        if not room.opened:
+            call.sim.directory.remove_room(room)
+        call.log.bind(conference=verb.room).info(
+            "join-refused",
+            kind="call",
+            params={
+                "CallSid": call.sid,
+                "ErrorCode": str(refused.code),
+                "Reason": refused.reason,
+            },
+        )
+        # L1: a duplicate label goes on with the next verb, with no action request.
+        send_action = refused.code != 16025
+        call.finish_dial(verb, "failed", refused.code, joined_ms=None, send_action=send_action)
+        return after_dial(call, verb)
+    # (the room set call.participant; the app may already have taken it out again)
+    if verb.time_limit_ms == DEFAULT_TIME_LIMIT_MS:
+        call.sim.limit_stay(p, call.clock.now_ms + verb.time_limit_ms)
+    else:
+        call.clock.after(verb.time_limit_ms, lambda: call.time_limit(p))
+    call.stay = call.clock.event()
+    try:
+        over = yield call.stay  # in the conference until end_stay or an interrupt
+    except simpy.Interrupt as stop:
+        if not isinstance(stop.cause, DialOver | HungUp):
+            raise
+        over = stop.cause
+    finally:
+        call.stay = None
+    if isinstance(over, HungUp):
+        return HUNG_UP_DOC, None
+    return after_dial(call, verb)
+
+
+def after_dial(call: Call, verb: Dial) -> tuple[Document | None, str | None]:
+    """S5: the Dial action's answer runs next if one was requested, else the next verb
+    (FAILED: the action request failed)."""
+    answer, call.action_answer = call.action_answer, None
+    return (answer, verb.action) if answer is not None else (None, None)
