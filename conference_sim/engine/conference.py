@@ -13,6 +13,7 @@ from ..events import Request
 from ..model import ROOM_ATTRIBUTES, ConferenceAttrs, Dial
 from ..states import ConferenceState, RoomState, may_start
 from . import params as cb
+from . import sounds
 from .audio import Player
 from .participant import LEAVE_REASONS, Participant, Refused
 from .recording import Recording, recording_event, start_recording
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from .call import Call
     from .core import Engine
 
-BEEP_NAMES = 10  # a beep names up to this many listeners (SPEC 3's heard_by), else counts them
 END_TEXT = {
     "participant-with-end-conference-on-exit-left": (
         "Participant {who} with endConferenceOnExit left the conference"
@@ -178,10 +178,10 @@ class Conference:
             if self.can_start():
                 self.start(by=p)
             else:
-                self.start_wait(p)
+                sounds.start_wait(self, p)
         else:
             if p.beep_enter:
-                self.beep(p, "enter")
+                sounds.beep(self, p, "enter")
             self.update_speech(p)
 
     def can_start(self) -> bool:
@@ -192,66 +192,16 @@ class Conference:
     def start(self, by: Participant) -> None:
         """S3: wait audio stops, conference-start, the starter's beep, recording, speech."""
         for q in self.participants.values():
-            self.stop_wait(q)
+            sounds.stop_wait(self, q)
         self.state = RoomState.IN_PROGRESS
         self.started_ms = self.updated_ms = self.clock.now_ms
         self.emit("conference-start")
         if by.beep_enter:
-            self.beep(by, "enter")
+            sounds.beep(self, by, "enter")
         if self.creator.record:
             start_recording(self)
         for q in self.participants.values():
             self.update_speech(q)
-
-    def beep(self, subject: Participant, reason: str) -> None:
-        """A beep names who hears it (everyone present but the subject and the held); in a
-        room of more than BEEP_NAMES others it counts them instead, naming only those who do
-        not hear it, so a beep costs the same in a room of 250 as in a room of 3."""
-        others = len(self.participants) - (self.participants.get(subject.call.name) is subject)
-        if others <= BEEP_NAMES:
-            heard_by = [
-                q.call.name for q in self.participants.values() if q is not subject and not q.held
-            ]
-            self.audio("beep", subject, reason=reason, heard_by=heard_by)
-            return
-        held = [name for name in self.held if name != subject.call.name]
-        self.audio(
-            "beep", subject, reason=reason, heard_by_count=others - len(held), not_heard_by=held
-        )
-
-    # -- wait and hold audio --------------------------------------------------------------------
-    def start_wait(self, p: Participant) -> None:
-        """S2: a participant in an init conference hears its wait audio (none for waitUrl='')."""
-        if p.wait_url == "" or p.held:
-            return
-        p.wait_player = self.play_to(p, p.wait_url, p.wait_method, "waitUrl", "wait-start")
-
-    def stop_wait(self, p: Participant) -> None:
-        self.silence(p, "wait_player", "wait-stop")
-
-    def start_hold_audio(self, p: Participant, url: str | None, method: str) -> None:
-        p.hold_player = self.play_to(p, url, method, "holdUrl", "hold-audio-start")
-
-    def stop_hold_audio(self, p: Participant) -> None:
-        self.silence(p, "hold_player", "hold-audio-stop")
-
-    def play_to(
-        self, p: Participant, url: str | None, method: str, purpose: str, event: str
-    ) -> Player:
-        """Start wait or hold audio (url None: the default music); the event carries the request."""
-        player = Player(self.sim, url, method, purpose, p.log, params=cb.voice_params(p.call))
-        status = player.start()
-        requests = (Request(purpose, url, method, status),) if url else ()
-        self.audio(event, p, requests=requests, source=player.source)
-        return player
-
-    def silence(self, p: Participant, slot: str, event: str) -> None:
-        """Stop the wait or hold audio in ``slot`` (if any), and say so."""
-        player: Player | None = getattr(p, slot)
-        if player is not None:
-            player.stop()
-            setattr(p, slot, None)
-            self.audio(event, p, source=player.source)
 
     # -- mute, hold, speech ----------------------------------------------------------------------
     def set_muted(self, p: Participant, muted: bool) -> None:
@@ -278,13 +228,13 @@ class Conference:
         if held:
             self.emit("participant-hold", p)
             self.update_speech(p)
-            self.stop_wait(p)
-            self.start_hold_audio(p, url, method)
+            sounds.stop_wait(self, p)
+            sounds.start_hold_audio(self, p, url, method)
         else:
             self.emit("participant-unhold", p)
-            self.stop_hold_audio(p)
+            sounds.stop_hold_audio(self, p)
             if self.state == RoomState.INIT:
-                self.start_wait(p)
+                sounds.start_wait(self, p)
             self.update_speech(p)
 
     def update_speech(self, p: Participant) -> None:
@@ -305,14 +255,14 @@ class Conference:
         """Take p out: its speech and audio stop, then participant-leave."""
         if p.speaking:
             self.set_speaking(p, False)
-        self.stop_wait(p)
-        self.stop_hold_audio(p)
+        sounds.stop_wait(self, p)
+        sounds.stop_hold_audio(self, p)
         if p.announcement is not None:
             p.announcement.stop()
             p.announcement = None
         del self.participants[p.call.name]
         self.held.pop(p.call.name, None)
-        self.sim.stay_over(p)
+        self.sim.time_limits.forget(p)
         status, reason = LEAVE_REASONS[cause]
         extra = {"ParticipantCallStatus": status, "ReasonParticipantLeft": reason}
         if self.dialect.call_params:  # SignalWire's CallStatus agrees with it
@@ -346,7 +296,7 @@ class Conference:
         if not self.participants:
             return self.end("last-participant-kicked" if kicked else "last-participant-left", by=p)
         if self.state == RoomState.IN_PROGRESS and p.beep_exit:
-            self.beep(p, "exit")
+            sounds.beep(self, p, "exit")
         return []
 
     def end(self, reason: str, by: Participant | None = None) -> list[Participant]:

@@ -23,14 +23,14 @@ from ..model import MAX_UNTIL_MS, CallSpec, ConferenceAttrs, Scenario
 from ..states import State
 from . import operations
 from .call import Call
-from .clock import MEDIA, STEP, STOP, Clock, Due
+from .clock import STEP, STOP, Clock, Due
 from .conference import Conference
 from .directory import Directory
 from .eventlog import EventLog
 from .fetching import DocumentServer, failed
 from .hearing import Hearing
-from .participant import Participant
 from .requests import HttpRequest, HttpResponse, ScenarioTransport, Transport
+from .time_limits import TimeLimits
 
 
 def first_step(spec: CallSpec) -> int:
@@ -99,8 +99,7 @@ class Engine:
         self.sending = 0  # > 0 while a request is out (REST made then waits for its event)
         self.documents = DocumentServer(self.send, self.warn)
         self.counter = itertools.count()
-        self.time_limits: dict[int, tuple[int, Participant]] = {}  # in join (deadline) order
-        self.time_limit_timer: simpy.Event | None = None
+        self.time_limits = TimeLimits(self.clock)
         if calls is None:  # a file: every call known from the start (hearing lists them all)
             for spec in scenario.calls:
                 self.directory.add_call(Call(self, spec))
@@ -274,33 +273,6 @@ class Engine:
         if not self.streaming:
             return self.directory.calls[spec.name]
         return self.directory.add_call(Call(self, spec))
-
-    def limit_stay(self, p: Participant, deadline_ms: int) -> None:
-        """S5: the default Dial timeLimit (4 h). Every stay has the same limit, so deadlines come
-        in join order: one timer serves them all, and a stay that ends sooner is forgotten
-        (``stay_over``), so memory follows the live participants."""
-        self.time_limits[id(p)] = (deadline_ms, p)
-        if self.time_limit_timer is None:
-            self.arm_time_limit()
-
-    def stay_over(self, p: Participant) -> None:
-        self.time_limits.pop(id(p), None)
-
-    def arm_time_limit(self) -> None:
-        deadline, _p = next(iter(self.time_limits.values()))
-        self.time_limit_timer = self.clock.due(deadline - self.now, MEDIA)
-        self.time_limit_timer.callbacks.append(self.time_limit_reached)
-
-    def time_limit_reached(self, _event: simpy.Event) -> None:
-        self.time_limit_timer = None
-        while self.time_limits:
-            key, (deadline, p) = next(iter(self.time_limits.items()))
-            if deadline > self.now:
-                break
-            del self.time_limits[key]
-            p.call.time_limit(p)
-        if self.time_limits:
-            self.arm_time_limit()
 
     def at(self, t_ms: int, step: Callable[[], Any]) -> None:
         """A step added while running (REST): due at ``t_ms`` (not before now), STEP priority."""

@@ -28,6 +28,7 @@ from ..actions import (
 from ..events import Request
 from ..model import Document
 from . import params as cb
+from . import sounds
 from .audio import Player
 from .outbound import dial_out
 from .params import voice_params
@@ -208,8 +209,8 @@ def update(room: Conference, p: Participant, action: Update) -> None:
         p.wait_method = action.wait_method or p.wait_method
         changed = True
         if p.wait_player is not None:
-            room.stop_wait(p)
-            room.start_wait(p)
+            sounds.stop_wait(room, p)
+            sounds.start_wait(room, p)
     if changed:
         p.updated_ms = room.clock.now_ms
     if changed and room.dialect.modify_events:

@@ -145,7 +145,7 @@ def dial(call: Call, verb: Dial) -> Generator[simpy.Event, Any, tuple[Document |
         return after_dial(call, verb)
     # (the room set call.participant; the app may already have taken it out again)
     if verb.time_limit_ms == DEFAULT_TIME_LIMIT_MS:
-        call.sim.limit_stay(p, call.clock.now_ms + verb.time_limit_ms)
+        call.sim.time_limits.add(p, call.clock.now_ms + verb.time_limit_ms)
     else:
         call.clock.after(verb.time_limit_ms, lambda: call.time_limit(p))
     call.stay = call.clock.event()

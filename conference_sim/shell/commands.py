@@ -12,22 +12,16 @@ are read from stdin, echoed with ``>``, and the exit status is 2 if any command 
 
 from __future__ import annotations
 
-import cmd
-import contextlib
-import difflib
 import shlex
-import signal
-import sys
-import threading
 from pathlib import Path
 from typing import IO, Any
 
-from .api.builder import ScenarioBuilder
-from .commands import CALL_KEYS, HELP, REST, completions, readline_history
-from .engine import operations
-from .events import KNOWN_EVENTS
-from .output.safe import visible
-from .output.sinks import jsonl_line
+from ..engine import operations
+from ..events import KNOWN_EVENTS
+from ..output.sinks import jsonl_line
+from ..timeparse import clock
+from .help import CALL_KEYS, HELP, REST
+from .plumbing import Prompt
 from .session import (
     CommandError,
     Session,
@@ -38,10 +32,9 @@ from .session import (
     line_of,
     show_lines,
 )
-from .timeparse import clock
 
 
-class Shell(cmd.Cmd):
+class Shell(Prompt):
     intro = ""
 
     def __init__(self, session: Session, stdin: IO[str], stdout: IO[str], echo: bool) -> None:
@@ -52,76 +45,6 @@ class Shell(cmd.Cmd):
         self.prompt = "" if echo else "conference-sim> "
         self.failed = 0
         self.interrupted = False  # Ctrl-C during a command (the clock stops between steps)
-
-    # -- plumbing --------------------------------------------------------------------------------
-    def say(self, text: str = "") -> None:
-        if not text.startswith("{"):  # a JSON line is already safe
-            text = "\n".join(visible(line) for line in text.split("\n"))
-        self.stdout.write(text + "\n")
-
-    def precmd(self, line: str) -> str:
-        if self.echo and line.strip() and line != "EOF":
-            self.say(f"> {line.rstrip()}")
-        return line
-
-    def onecmd(self, line: str) -> bool:
-        try:
-            return self.onecmd_interruptibly(line)
-        except CommandError as err:
-            self.failed += 1
-            self.say(f"error: {err}")
-        except ValueError as err:  # shlex: unbalanced quotes
-            self.failed += 1
-            self.say(f"error: {err}")
-        return False
-
-    def emptyline(self) -> bool:
-        return False
-
-    def default(self, line: str) -> bool:
-        if line == "EOF":
-            return True
-        word = line.split()[0]
-        close = difflib.get_close_matches(word, [*HELP, "exit"], n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise CommandError(f"unknown command {word!r}; {hint}`help` lists the commands")
-
-    def cmdloop(self, intro: Any = None) -> None:
-        """Ctrl-C at the prompt or during a command returns to the prompt; Ctrl-D leaves."""
-        while True:
-            try:
-                super().cmdloop(intro)
-                return
-            except KeyboardInterrupt:
-                self.say("^C (Ctrl-D or `quit` leaves)")
-                intro = ""
-
-    def onecmd_interruptibly(self, line: str) -> bool:
-        previous = signal.getsignal(signal.SIGINT)
-        self.interrupted = False
-
-        def stop(_signum: int, _frame: Any) -> None:
-            self.interrupted = True
-
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, stop)
-        try:
-            return super().onecmd(line)
-        finally:
-            if threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGINT, previous)
-
-    def preloop(self) -> None:
-        with contextlib.suppress(ImportError):
-            import readline
-
-            readline.set_completer_delims(" \t\n")  # event names have '-' in them
-
-    def completenames(self, text: str, *ignored: Any) -> list[str]:
-        return [c + " " for c in HELP if c.startswith(text)]
-
-    def completedefault(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        return completions(self.session, text, line[:begidx])
 
     def report(self) -> None:
         changed, events = self.session.fresh()
@@ -292,7 +215,7 @@ class Shell(cmd.Cmd):
         elif not events:
             self.say("(no events yet)")
         else:
-            from .output.table import TableSink
+            from ..output.table import TableSink
 
             table = TableSink(self.stdout, color=None if not self.echo else False)
             for e in events:
@@ -302,7 +225,7 @@ class Shell(cmd.Cmd):
     def do_save(self, arg: str) -> None:
         if not arg.strip():
             raise CommandError("usage: " + HELP["save"])
-        from .load.yamlsource import dump_yaml
+        from ..load.yamlsource import dump_yaml
 
         path = Path(arg.strip())
         data = self.session.save_data()  # refused before anything is written
@@ -352,25 +275,3 @@ class Shell(cmd.Cmd):
 
 for _verb in REST:  # do_mute, do_unmute, do_hold, …: each a REST action now
     setattr(Shell, f"do_{_verb}", lambda self, arg, verb=_verb: self.rest(verb, arg))
-
-
-def main(
-    path: str | None,
-    stdin: IO[str] = sys.stdin,
-    stdout: IO[str] = sys.stdout,
-    app: str | None = None,
-) -> int:
-    builder = ScenarioBuilder.from_file(path) if path else None
-    session = Session(builder, app)
-    interactive = stdin.isatty()
-    shell = Shell(session, stdin, stdout, echo=not interactive)
-    if interactive:
-        readline_history()
-        shell.intro = (
-            f"conference-sim shell{f' on {path}' if path else ''}; `help` lists the commands, "
-            "Tab completes, Ctrl-D leaves."
-        )
-    if session.sink.events:
-        shell.report()
-    shell.cmdloop()
-    return 2 if shell.failed and not interactive else 0

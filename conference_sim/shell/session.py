@@ -6,13 +6,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .api.builder import ScenarioBuilder
-from .errors import InputError
-from .events import CaptureSink, Event
-from .model import MAX_UNTIL_MS
-from .output.table import summary
-from .runner import Simulation
-from .timeparse import clock, to_ms
+from ..api.builder import ScenarioBuilder
+from ..errors import InputError
+from ..events import CaptureSink, Event
+from ..model import MAX_UNTIL_MS
+from ..output.table import summary
+from ..runner import Simulation
+from ..timeparse import clock, to_ms
 
 
 class CommandError(Exception):
@@ -37,7 +37,7 @@ class Session:
             return None, CaptureSink()
         scenario = ScenarioBuilder.from_dict(data).build()
         sink = CaptureSink()
-        from .app import connect
+        from ..app import connect
 
         if getattr(self, "sim", None) is not None:
             self.sim.close()  # the replay replaces it
@@ -74,8 +74,8 @@ class Session:
     # -- checking one new item alone (what a full load would say of it) -----------------------
     def call_spec(self, name: str) -> Any:
         """The call ``name`` as the loader builds it from the session's data."""
-        from .load.calls import call, check_coaches
-        from .load.schema import At
+        from ..load.calls import call, check_coaches
+        from ..load.schema import At
 
         names = self.call_names()
         index = names.index(name)
@@ -87,8 +87,8 @@ class Session:
 
     def action(self, index: int) -> Any:
         """Action ``index`` as the loader builds it."""
-        from .load.actions import action, options
-        from .load.schema import At
+        from ..load.actions import action, options
+        from ..load.schema import At
 
         names = set(self.call_names())
         assert self.sim is not None
@@ -177,7 +177,7 @@ def line_of(e: Event) -> str:
 
 def show_lines(session: Session) -> list[str]:
     """Conference states, participants with effective mute/hold/waiting, and who hears what."""
-    from .engine.hearing import hearing
+    from ..engine.hearing import hearing
 
     sim = session.sim
     out = [f"at {clock(session.now)}"]

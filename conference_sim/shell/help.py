@@ -1,5 +1,5 @@
-"""The shell's commands: their help text, what their arguments complete to, and readline's
-history. The commands themselves are in :mod:`.shell`."""
+"""The shell commands' help text, what their arguments complete to, and readline's
+history. The commands themselves are in :mod:`.commands`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from .events import KNOWN_EVENTS
+from ..events import KNOWN_EVENTS
 
 CALL_COMMANDS = ("mute", "unmute", "hold", "unhold", "kick", "update", "hangup", "speech", "press")
 REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce")
