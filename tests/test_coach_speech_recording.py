@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from helpers import find, one, run
 
 from conference_sim.engine.core import Engine
 from conference_sim.model import Scenario
@@ -57,21 +56,21 @@ def test_S2_waiting_participant_hears_wait_audio():
     assert (h["waiter"].state, h["waiter"].audio) == ("waiting", "wait: default hold music")
 
 
-def test_C1_coach_callbacks_say_Coaching_true_without_CallSidToCoach():
+def test_C1_coach_callbacks_say_Coaching_true_without_CallSidToCoach(one, run):
     events = run(COACH)
     join = one(events, "participant-join", "supervisor")
     assert join.params["Coaching"] == "true"
     assert "CallSidToCoach" not in join.params
 
 
-def test_C1_coach_by_CallSid_works_like_by_name():
+def test_C1_coach_by_CallSid_works_like_by_name(one, run):
     events = run(COACH)
     agent_sid = one(events, "call-start", "agent").params["CallSid"]
     events2 = run(COACH.replace("coach: agent", f"coach: {agent_sid}"))
     assert one(events2, "participant-join", "supervisor").params["Coaching"] == "true"
 
 
-def test_C1_coaching_a_call_not_in_the_room_is_refused_with_13240():
+def test_C1_coaching_a_call_not_in_the_room_is_refused_with_13240(find, one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 60}
@@ -92,7 +91,7 @@ def speech_events(events, call):
             for e in events if e.call == call and e.event.startswith("participant-speech")]  # fmt: skip
 
 
-def test_K1_speech_only_while_audible_starts_when_the_conference_starts():
+def test_K1_speech_only_while_audible_starts_when_the_conference_starts(run):
     events = run("""
         calls:
           - {name: a, conference: R, speech: [[10, 40]], hangup: 100}
@@ -101,7 +100,7 @@ def test_K1_speech_only_while_audible_starts_when_the_conference_starts():
     assert speech_events(events, "a") == [("start", 30.0), ("stop", 40.0)]
 
 
-def test_K1_speech_stops_on_mute_and_hold_and_resumes_on_unmute_and_unhold():
+def test_K1_speech_stops_on_mute_and_hold_and_resumes_on_unmute_and_unhold(run):
     events = run("""
         calls:
           - {name: a, conference: R, speech: [[10, 80]], hangup: 100}
@@ -120,7 +119,7 @@ def test_K1_speech_stops_on_mute_and_hold_and_resumes_on_unmute_and_unhold():
     assert order == ["participant-mute", "participant-speech-stop"]
 
 
-def test_K1_speech_stops_when_the_talker_leaves_or_the_room_ends():
+def test_K1_speech_stops_when_the_talker_leaves_or_the_room_ends(run):
     events = run("""
         calls:
           - {name: a, conference: R, speech: [[10, 80]], hangup: 30}
@@ -136,7 +135,7 @@ def test_K1_speech_stops_when_the_talker_leaves_or_the_room_ends():
     ]  # fmt: skip
 
 
-def test_K1_muted_talker_produces_no_speech_events():
+def test_K1_muted_talker_produces_no_speech_events(run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {muted: true}, speech: [[10, 20]], hangup: 100}
@@ -160,11 +159,17 @@ calls:
 """
 
 
-def record(dialect="signalwire", extra="", host="[45, 60]", guest="[70, 90]"):
-    return run(RECORD.format(dialect=dialect, extra=extra, host_speech=host, guest_speech=guest))
+@pytest.fixture(scope="session")
+def record(run):
+    def record(dialect="signalwire", extra="", host="[45, 60]", guest="[70, 90]"):
+        return run(
+            RECORD.format(dialect=dialect, extra=extra, host_speech=host, guest_speech=guest)
+        )
+
+    return record
 
 
-def test_R1_do_not_trim_records_the_whole_started_span():
+def test_R1_do_not_trim_records_the_whole_started_span(one, record):
     # do-not-trim: start 30 (guest joins) to end 180 = 150 s
     events = record(extra="trim: do-not-trim")
     done = one(events, "recording-completed")
@@ -176,7 +181,7 @@ def test_R1_do_not_trim_records_the_whole_started_span():
     assert one(events, "recording-in-progress").t == 30.0
 
 
-def test_R1_trim_silence_runs_from_first_to_last_audible_speech():
+def test_R1_trim_silence_runs_from_first_to_last_audible_speech(one, record):
     # speech 45-60 (host) and 70-90 (guest): 45 .. 90 = 45 s
     events = record(extra="trim: trim-silence")
     assert one(events, "recording-completed").params["RecordingDuration"] == "45"
@@ -184,12 +189,12 @@ def test_R1_trim_silence_runs_from_first_to_last_audible_speech():
 
 
 @pytest.mark.parametrize("dialect", ["signalwire", "twilio"])
-def test_R1_trim_defaults_to_trim_silence_in_both_dialects(dialect):
+def test_R1_trim_defaults_to_trim_silence_in_both_dialects(dialect, one, record):
     events = record(dialect=dialect)
     assert one(events, "recording-completed").params["RecordingDuration"] == "45"
 
 
-def test_R1_trimmed_recording_without_speech_is_failed_or_absent_per_dialect():
+def test_R1_trimmed_recording_without_speech_is_failed_or_absent_per_dialect(one, record):
     sw = record(host="", guest="")  # trim-silence is the default in both dialects (R1)
     assert one(sw, "recording-failed").requests  # signalwire default events: completed failed
     assert "RecordingUrl" not in one(sw, "conference-end").params
@@ -198,7 +203,7 @@ def test_R1_trimmed_recording_without_speech_is_failed_or_absent_per_dialect():
     assert absent.requests == ()  # twilio default events: completed only
 
 
-def test_R1_recording_callback_events_filter_and_params():
+def test_R1_recording_callback_events_filter_and_params(one, record):
     events = record(extra="recordingStatusCallbackEvent: in-progress completed")
     assert one(events, "recording-in-progress").requests
     done = one(events, "recording-completed")
@@ -213,7 +218,7 @@ def test_R1_recording_callback_events_filter_and_params():
     assert "CallSid" not in one(record(dialect="twilio"), "recording-completed").params
 
 
-def test_R1_a_conference_that_never_starts_has_no_recording():
+def test_R1_a_conference_that_never_starts_has_no_recording(run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {record: record-from-start}, hangup: 60}

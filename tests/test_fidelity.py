@@ -7,7 +7,6 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from helpers import find, one, run
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 import conference_sim
@@ -26,7 +25,7 @@ calls:
 """
 
 
-def test_SPEC4_twilio_conference_end_carries_only_its_documented_parameters():
+def test_SPEC4_twilio_conference_end_carries_only_its_documented_parameters(one, run):
     events = run(RECORDED.format(dialect="twilio", extra=""))
     end = one(events, "conference-end")
     assert set(end.params) == COMMON | {
@@ -73,7 +72,7 @@ def test_SPEC4_twilio_eventCallbackUrl_gets_nothing_when_recordingStatusCallback
     assert purposes == ["statusCallback"] and bodies == []
 
 
-def test_SPEC4_announcement_to_one_participant_carries_its_parameters():
+def test_SPEC4_announcement_to_one_participant_carries_its_parameters(one, run):
     events = run("""
         dialect: twilio
         calls:
@@ -93,7 +92,7 @@ def test_SPEC4_announcement_to_one_participant_carries_its_parameters():
     assert end.call == "a" and end.requests[0].purpose == "statusCallback"
 
 
-def test_S5_default_timeLimit_applies_in_the_twilio_dialect_too():
+def test_S5_default_timeLimit_applies_in_the_twilio_dialect_too(find, run):
     events = run("""
         dialect: twilio
         calls:
@@ -106,7 +105,7 @@ def test_S5_default_timeLimit_applies_in_the_twilio_dialect_too():
     ]
 
 
-def test_W1_each_loop_of_a_wait_document_is_a_request_on_the_timeline():
+def test_W1_each_loop_of_a_wait_document_is_a_request_on_the_timeline(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {waitUrl: "https://app.example/wait"}, hangup: 60}
@@ -130,7 +129,7 @@ def test_W1_each_loop_of_a_wait_document_is_a_request_on_the_timeline():
     assert not find(no_redirect, "audio-loop")  # plays once, then silence
 
 
-def test_SPEC4_dial_action_DialBridged_in_twilio_and_standard_parameters_in_signalwire():
+def test_SPEC4_dial_action_DialBridged_in_twilio_and_standard_parameters_in_signalwire(one, run):
     text = """
         dialect: {dialect}
         calls:
@@ -148,7 +147,7 @@ def test_SPEC4_dial_action_DialBridged_in_twilio_and_standard_parameters_in_sign
     assert "DialBridged" not in sw
 
 
-def test_A1_region_is_set_by_the_first_participant_that_gives_one():
+def test_A1_region_is_set_by_the_first_participant_that_gives_one(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 60}
@@ -160,7 +159,7 @@ def test_A1_region_is_set_by_the_first_participant_that_gives_one():
     assert warned == [("d", "region")]  # b set it (a gave none); c agreed; d differed
 
 
-def test_SPEC4_signalwire_participant_leave_CallStatus_agrees_with_ParticipantCallStatus():
+def test_SPEC4_signalwire_participant_leave_CallStatus_agrees_with_ParticipantCallStatus(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 30}
@@ -231,7 +230,7 @@ def check_loads(document: str, keyword: str, modelled: dict) -> None:
         assert camel in ignored.split(), f"{camel} loads but is not said to be ignored"
 
 
-def test_D1_ssml_inside_say_counts_as_its_text():
+def test_D1_ssml_inside_say_counts_as_its_text(one):
     response = VoiceResponse()
     say = response.say("Please")
     say.prosody("hold the line", rate="slow")

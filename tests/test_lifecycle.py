@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from helpers import at, find, names, one, run
 
-
-def test_S1_lone_participant_never_starts_the_conference():
+def test_S1_lone_participant_never_starts_the_conference(find, one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 60}
@@ -14,7 +12,7 @@ def test_S1_lone_participant_never_starts_the_conference():
     assert one(events, "conference-end").params["Duration"] == "0"
 
 
-def test_S1_two_participants_start_when_one_may_start():
+def test_S1_two_participants_start_when_one_may_start(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {startConferenceOnEnter: false}, hangup: 60}
@@ -23,7 +21,7 @@ def test_S1_two_participants_start_when_one_may_start():
     assert one(events, "conference-start").t == 10.0
 
 
-def test_S1_nobody_with_startConferenceOnEnter_means_no_start():
+def test_S1_nobody_with_startConferenceOnEnter_means_no_start(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {startConferenceOnEnter: false}, hangup: 60}
@@ -33,7 +31,7 @@ def test_S1_nobody_with_startConferenceOnEnter_means_no_start():
     assert [e.call for e in find(events, "wait-start")] == ["a", "b"]
 
 
-def test_S2_waiting_participants_hear_wait_audio_and_report_Muted_false():
+def test_S2_waiting_participants_hear_wait_audio_and_report_Muted_false(one, run):
     events = run("""
         calls:
           - name: a
@@ -53,7 +51,7 @@ def test_S2_waiting_participants_hear_wait_audio_and_report_Muted_false():
     assert one(events, "participant-join", "a").params["Muted"] == "false"
 
 
-def test_S2_empty_waitUrl_means_silence_not_music():
+def test_S2_empty_waitUrl_means_silence_not_music(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {waitUrl: ""}, hangup: 60}
@@ -61,7 +59,7 @@ def test_S2_empty_waitUrl_means_silence_not_music():
     assert not find(events, "wait-start")
 
 
-def test_S3_start_stops_wait_audio_beeps_and_skips_beep_for_beep_false_starter():
+def test_S3_start_stops_wait_audio_beeps_and_skips_beep_for_beep_false_starter(find, one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 60}
@@ -71,7 +69,7 @@ def test_S3_start_stops_wait_audio_beeps_and_skips_beep_for_beep_false_starter()
     assert not [e for e in find(events, "beep") if e.t == 10.0]
 
 
-def test_S3_starter_beep_heard_by_the_others():
+def test_S3_starter_beep_heard_by_the_others(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 60}
@@ -81,7 +79,7 @@ def test_S3_starter_beep_heard_by_the_others():
     assert beep.call == "b" and beep.params == {"reason": "enter", "heard_by": ["a"]}
 
 
-def test_S3_joins_before_the_start_make_no_beep():
+def test_S3_joins_before_the_start_make_no_beep(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {startConferenceOnEnter: false}, hangup: 60}
@@ -90,7 +88,7 @@ def test_S3_joins_before_the_start_make_no_beep():
     assert not [e for e in find(events, "beep") if e.t < 60]
 
 
-def test_S4_joining_a_started_conference_no_wait_audio_and_beep_per_attribute():
+def test_S4_joining_a_started_conference_no_wait_audio_and_beep_per_attribute(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 90}
@@ -104,7 +102,7 @@ def test_S4_joining_a_started_conference_no_wait_audio_and_beep_per_attribute():
     assert not [e for e in find(events, "beep", "d") if e.params["reason"] == "enter"]
 
 
-def test_S5_exit_beep_only_when_in_progress_and_per_beep_value():
+def test_S5_exit_beep_only_when_in_progress_and_per_beep_value(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 90}
@@ -116,7 +114,7 @@ def test_S5_exit_beep_only_when_in_progress_and_per_beep_value():
     assert c_exit and c_exit[0].params["heard_by"] == ["a"]
 
 
-def test_S5_after_leaving_the_call_goes_on_with_the_next_verb():
+def test_S5_after_leaving_the_call_goes_on_with_the_next_verb(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 90}
@@ -130,7 +128,7 @@ def test_S5_after_leaving_the_call_goes_on_with_the_next_verb():
     assert one(events, "call-end", "b").params["reason"] == "document-end"
 
 
-def test_S5_dial_action_document_runs_next_instead_of_the_following_verbs():
+def test_S5_dial_action_document_runs_next_instead_of_the_following_verbs(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 90}
@@ -147,7 +145,7 @@ def test_S5_dial_action_document_runs_next_instead_of_the_following_verbs():
     assert one(events, "call-end", "b").t == 18.0
 
 
-def test_E1_moderator_leaving_ends_the_conference_and_removes_everyone():
+def test_E1_moderator_leaving_ends_the_conference_and_removes_everyone(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 300}
@@ -168,7 +166,7 @@ def test_E1_moderator_leaving_ends_the_conference_and_removes_everyone():
         assert one(events, "call-end", who).t == 60.0  # nothing after <Dial>: hangs up
 
 
-def test_E1_moderator_who_never_got_in_still_ends_the_room():
+def test_E1_moderator_who_never_got_in_still_ends_the_room(one, run):
     events = run("""
         calls:
           - name: mod
@@ -183,7 +181,7 @@ def test_E1_moderator_who_never_got_in_still_ends_the_room():
     assert one(events, "wait-stop", "b").t == 10.0
 
 
-def test_E2_last_participant_leaving_ends_the_conference():
+def test_E2_last_participant_leaving_ends_the_conference(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 30}
@@ -197,7 +195,7 @@ def test_E2_last_participant_leaving_ends_the_conference():
     )
 
 
-def test_E3_end_via_api_removes_everyone_without_CallSidEndingConference():
+def test_E3_end_via_api_removes_everyone_without_CallSidEndingConference(find, one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 300}
@@ -212,7 +210,7 @@ def test_E3_end_via_api_removes_everyone_without_CallSidEndingConference():
     assert reasons == ["conference_ended_via_api", "conference_ended_via_api"]
 
 
-def test_E4_staying_alone_keeps_the_conference_in_progress_in_silence():
+def test_E4_staying_alone_keeps_the_conference_in_progress_in_silence(find, one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 300}
@@ -222,7 +220,7 @@ def test_E4_staying_alone_keeps_the_conference_in_progress_in_silence():
     assert [e.t for e in find(events, "wait-start", "a")] == [0.0]  # no wait audio returns
 
 
-def test_M1_full_room_refuses_with_16020_and_a_failed_dial():
+def test_M1_full_room_refuses_with_16020_and_a_failed_dial(find, one, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {maxParticipants: 2}, hangup: 60}
@@ -240,7 +238,7 @@ def test_M1_full_room_refuses_with_16020_and_a_failed_dial():
     assert [r.purpose for r in dial_end.requests] == ["action"]
 
 
-def test_M1_capacity_is_a_live_count_and_later_maxParticipants_is_ignored():
+def test_M1_capacity_is_a_live_count_and_later_maxParticipants_is_ignored(find, one, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {maxParticipants: 2}, hangup: 60}
@@ -252,7 +250,7 @@ def test_M1_capacity_is_a_live_count_and_later_maxParticipants_is_ignored():
     assert one(events, "join-refused", "d").params["ErrorCode"] == "16020"
 
 
-def test_L1_duplicate_label_refused_with_16025_and_next_verb_without_action():
+def test_L1_duplicate_label_refused_with_16025_and_next_verb_without_action(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {participantLabel: agent}, hangup: 60}
@@ -266,7 +264,7 @@ def test_L1_duplicate_label_refused_with_16025_and_next_verb_without_action():
     assert one(events, "call-end", "b").t == 6.1  # "Label taken" is 11 chars: 1.1 s
 
 
-def test_A1_first_participant_sets_the_room_and_later_values_warn():
+def test_A1_first_participant_sets_the_room_and_later_values_warn(find, one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 60}
@@ -283,7 +281,7 @@ def test_A1_first_participant_sets_the_room_and_later_values_warn():
     assert not find(events, "recording-in-progress")
 
 
-def test_rooms_are_scoped_per_account():
+def test_rooms_are_scoped_per_account(find, run):
     events = run("""
         calls:
           - {name: a, account: acme, conference: R, hangup: 60}
@@ -294,7 +292,7 @@ def test_rooms_are_scoped_per_account():
     assert len(sids) == 2
 
 
-def test_a_new_conference_after_an_end_gets_a_new_ConferenceSid():
+def test_a_new_conference_after_an_end_gets_a_new_ConferenceSid(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 10}
@@ -305,7 +303,7 @@ def test_a_new_conference_after_an_end_gets_a_new_ConferenceSid():
     assert len(find(events, "conference-end")) == 2
 
 
-def test_document_verbs_say_play_pause_redirect_take_their_time():
+def test_document_verbs_say_play_pause_redirect_take_their_time(one, run):
     events = run("""
         calls:
           - name: a
@@ -320,7 +318,7 @@ def test_document_verbs_say_play_pause_redirect_take_their_time():
     assert one(events, "call-end", "a").params["reason"] == "hangup-verb"
 
 
-def test_missing_document_warns_and_answers_an_empty_response():
+def test_missing_document_warns_and_answers_an_empty_response(one, run):
     events = run("""
         calls:
           - name: a
@@ -331,7 +329,7 @@ def test_missing_document_warns_and_answers_an_empty_response():
     assert one(events, "call-end", "a").t == 0.0
 
 
-def test_redirect_loop_without_time_is_stopped_with_a_warning():
+def test_redirect_loop_without_time_is_stopped_with_a_warning(one, run):
     events = run("""
         calls:
           - {name: a, cxml: <Response><Redirect/></Response>}
@@ -340,7 +338,9 @@ def test_redirect_loop_without_time_is_stopped_with_a_warning():
     assert one(events, "call-end", "a").params["reason"] == "redirect-loop"
 
 
-def test_SPEC5_a_dial_action_that_dials_a_full_room_again_is_a_loop_stopped_with_a_warning():
+def test_SPEC5_a_dial_action_that_dials_a_full_room_again_is_a_loop_stopped_with_a_warning(
+    one, run
+):
     # c is refused (maxParticipants 2) and its Dial action answers the same Dial: with no time
     # passing this spun forever (a found hang); it is now stopped like a <Redirect> loop
     events = run("""
@@ -358,7 +358,7 @@ def test_SPEC5_a_dial_action_that_dials_a_full_room_again_is_a_loop_stopped_with
     assert one(events, "call-end", "a").t == 10.0  # the others go on as before
 
 
-def test_wait_document_with_a_disallowed_verb_warns_per_dialect():
+def test_wait_document_with_a_disallowed_verb_warns_per_dialect(find, one, run):
     text = """
         dialect: {dialect}
         calls:
@@ -372,7 +372,7 @@ def test_wait_document_with_a_disallowed_verb_warns_per_dialect():
     assert not find(tw, "document-invalid")
 
 
-def test_until_stops_the_clock_inclusively():
+def test_until_stops_the_clock_inclusively(find, names, run):
     events = run("""
         until: 30
         calls:
@@ -394,7 +394,9 @@ def test_a_call_arriving_after_until_is_a_load_error_not_an_empty_timeline():
     assert "s.yaml:3: calls[0].at: the call arrives at 31s, after the clock stops" in str(err.value)
 
 
-def test_S5_the_default_timeLimit_of_4h_ends_a_stay_and_the_dial_action_follows():
+def test_S5_the_default_timeLimit_of_4h_ends_a_stay_and_the_dial_action_follows(
+    at, names, one, run
+):
     events = run("""
         calls:
           - {name: a, conference: R, dial: {action: "https://app.example/after"}}
@@ -413,7 +415,7 @@ def test_S5_the_default_timeLimit_of_4h_ends_a_stay_and_the_dial_action_follows(
     assert "clock-stopped" not in names(events)
 
 
-def test_default_clock_stops_at_24h_with_a_warning_when_calls_remain():
+def test_default_clock_stops_at_24h_with_a_warning_when_calls_remain(at, run):
     events = run("""
         calls:
           - {name: a, cxml: '<Response><Play loop="0">https://cdn.example/x.mp3</Play></Response>'}
@@ -423,7 +425,7 @@ def test_default_clock_stops_at_24h_with_a_warning_when_calls_remain():
     assert at(events, 86400.0) == ["clock-stopped"]
 
 
-def test_joining_muted_counts_as_neither_mute_nor_unmute():
+def test_joining_muted_counts_as_neither_mute_nor_unmute(find, one, run):
     """SPEC 3: participant-mute/-unmute report explicit changes; joining muted is neither."""
     events = run("""
         calls:
@@ -434,7 +436,7 @@ def test_joining_muted_counts_as_neither_mute_nor_unmute():
     assert not find(events, "participant-mute") and not find(events, "participant-unmute")
 
 
-def test_play_loop_zero_plays_until_the_caller_hangs_up():
+def test_play_loop_zero_plays_until_the_caller_hangs_up(one, run):
     events = run("""
         calls:
           - {name: a, cxml: '<Response><Play loop="0">https://cdn.example/x.mp3</Play></Response>', hangup: 90}
@@ -442,7 +444,7 @@ def test_play_loop_zero_plays_until_the_caller_hangs_up():
     assert one(events, "call-end", "a").t == 90.0
 
 
-def test_S3_beeps_name_up_to_ten_listeners_and_count_them_in_larger_rooms():
+def test_S3_beeps_name_up_to_ten_listeners_and_count_them_in_larger_rooms(find, run):
     calls = "".join(
         f"  - {{name: p{i}, at: {i}, conference: Big, hangup: 900}}\n" for i in range(40)
     )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from helpers import at, names, run
 
-
-def test_ordering_steps_at_one_instant_run_in_file_order_calls_then_actions():
+def test_ordering_steps_at_one_instant_run_in_file_order_calls_then_actions(at, run):
     events = run("""
         calls:
           - {name: a, at: 10, conference: R, hangup: 60}
@@ -20,7 +18,7 @@ def test_ordering_steps_at_one_instant_run_in_file_order_calls_then_actions():
     ]  # fmt: skip
 
 
-def test_ordering_join_that_starts_the_conference():
+def test_ordering_join_that_starts_the_conference(at, run):
     """participant-join (joiner), wait-stop per waiter (join order), conference-start, beep,
     recording-in-progress."""
     events = run("""
@@ -38,7 +36,7 @@ def test_ordering_join_that_starts_the_conference():
     ]  # fmt: skip
 
 
-def test_ordering_leave_that_ends_the_conference_E1():
+def test_ordering_leave_that_ends_the_conference_E1(at, run):
     """leaver's participant-leave, the others' in join order, conference-end,
     recording-completed, then the dial-ends."""
     events = run("""
@@ -55,7 +53,7 @@ def test_ordering_leave_that_ends_the_conference_E1():
     ]  # fmt: skip
 
 
-def test_ordering_end_via_api_E3():
+def test_ordering_end_via_api_E3(at, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {record: record-from-start}, hangup: 300}
@@ -69,7 +67,7 @@ def test_ordering_end_via_api_E3():
     ]  # fmt: skip
 
 
-def test_ordering_hangup_leave_then_end_then_dial_end_then_call_end():
+def test_ordering_hangup_leave_then_end_then_dial_end_then_call_end(at, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 30}
@@ -85,7 +83,7 @@ def test_ordering_hangup_leave_then_end_then_dial_end_then_call_end():
     assert at(events, 30.0) == ["participant-leave:a", "beep:a", "dial-end:a", "call-end:a"]
 
 
-def test_ordering_is_stable_across_runs():
+def test_ordering_is_stable_across_runs(names, run):
     text = """
         calls:
           - {name: a, conference: R, hangup: 30, speech: [[5, 10]]}
@@ -107,7 +105,7 @@ def joins(events):
     return [e.call for e in events if e.event == "participant-join"]
 
 
-def test_shuffle_ties_permutes_same_instant_steps_by_seed_and_repeats_exactly():
+def test_shuffle_ties_permutes_same_instant_steps_by_seed_and_repeats_exactly(run):
     assert joins(run(TIES)) == ["a", "b", "c"]  # SPEC 8: file order by default
     orders = {tuple(joins(run(TIES, shuffle_ties=s))) for s in range(12)}
     assert len(orders) > 2  # other orders do come up
@@ -115,7 +113,7 @@ def test_shuffle_ties_permutes_same_instant_steps_by_seed_and_repeats_exactly():
     assert run(TIES, shuffle_ties=5) == run(TIES, shuffle_ties=5)
 
 
-def test_shuffle_ties_keeps_one_calls_own_steps_in_order():
+def test_shuffle_ties_keeps_one_calls_own_steps_in_order(run):
     for s in range(12):
         events = run(TIES, shuffle_ties=s)
         a = [e.event for e in events if e.call == "a"]
@@ -140,7 +138,7 @@ def test_shuffle_ties_on_the_command_line(tmp_path):
     assert jsonl("--shuffle-ties", "1") == shuffled[0]
 
 
-def test_SPEC3_steps_at_one_instant_run_back_to_back_but_before_its_timers():
+def test_SPEC3_steps_at_one_instant_run_back_to_back_but_before_its_timers(at, run):
     """Steps that share an instant run one after another without waiting on the clock when
     nothing else is due (the engine's fast path), but still all before the media and timers
     due at that instant (MEDIA priority), and still after each step's own consequences."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from helpers import find, one, run
+import pytest
 
 SUBSCRIBED = """
 dialect: {dialect}
@@ -24,11 +24,15 @@ documents:
 """
 
 
-def subscribed(dialect: str = "signalwire", events: str = "start end join leave"):
-    return run(SUBSCRIBED.format(dialect=dialect, events=events))
+@pytest.fixture(scope="session")
+def subscribed(run):
+    def subscribed(dialect: str = "signalwire", events: str = "start end join leave"):
+        return run(SUBSCRIBED.format(dialect=dialect, events=events))
+
+    return subscribed
 
 
-def test_params_all_strings_and_participant_fields():
+def test_params_all_strings_and_participant_fields(one, subscribed):
     join = one(subscribed(), "participant-join", "a")
     assert all(isinstance(v, str) for v in join.params.values())
     p = join.params
@@ -39,12 +43,12 @@ def test_params_all_strings_and_participant_fields():
     assert p["ParticipantLabel"] == "host"
 
 
-def test_params_timestamp_is_rfc2822_from_the_scenario_start():
+def test_params_timestamp_is_rfc2822_from_the_scenario_start(one, subscribed):
     join_b = one(subscribed(), "participant-join", "b")
     assert join_b.params["Timestamp"] == "Tue, 01 Sep 2026 12:00:30 +0000"
 
 
-def test_params_sequence_number_counts_sent_requests_per_conference_gaplessly():
+def test_params_sequence_number_counts_sent_requests_per_conference_gaplessly(one, subscribed):
     events = subscribed(events="start end leave")  # join is not subscribed
     sent = [e for e in events if e.requests and e.requests[0].purpose == "statusCallback"]
     assert [e.event for e in sent] == [
@@ -54,7 +58,7 @@ def test_params_sequence_number_counts_sent_requests_per_conference_gaplessly():
     assert "SequenceNumber" not in one(events, "participant-join", "a").params
 
 
-def test_params_subscription_filter_by_group_keywords():
+def test_params_subscription_filter_by_group_keywords(one, subscribed):
     events = subscribed(events="join")
     requested = {e.event for e in events if e.requests and e.kind == "conference"}
     assert requested == {"participant-join"}
@@ -66,7 +70,7 @@ def test_params_subscription_filter_by_group_keywords():
     )
 
 
-def test_params_callback_unsubscribed_warning_when_events_absent():
+def test_params_callback_unsubscribed_warning_when_events_absent(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {statusCallback: "https://app.example/cb"}, hangup: 9}
@@ -76,7 +80,7 @@ def test_params_callback_unsubscribed_warning_when_events_absent():
     assert not [e for e in events if e.requests]
 
 
-def test_params_conference_end_fields():
+def test_params_conference_end_fields(one, subscribed):
     end = one(subscribed(), "conference-end")
     p = end.params
     assert p["ReasonConferenceEnded"] == "last-participant-left"
@@ -86,13 +90,13 @@ def test_params_conference_end_fields():
     assert p["Duration"] == "60"  # started at 30 (b joined), ended at 90
 
 
-def test_params_participant_leave_fields():
+def test_params_participant_leave_fields(one, subscribed):
     leave = one(subscribed(), "participant-leave", "b")
     assert leave.params["ParticipantCallStatus"] == "completed"
     assert leave.params["ReasonParticipantLeft"] == "participant_hung_up"
 
 
-def test_params_signalwire_adds_call_parameters_twilio_does_not():
+def test_params_signalwire_adds_call_parameters_twilio_does_not(one, subscribed):
     sw = one(subscribed("signalwire"), "participant-join", "a").params
     tw = one(subscribed("twilio"), "participant-join", "a").params
     assert (sw["From"], sw["To"], sw["CallStatus"], sw["Direction"], sw["ApiVersion"]) == (
@@ -101,7 +105,7 @@ def test_params_signalwire_adds_call_parameters_twilio_does_not():
     assert not {"From", "To", "CallStatus", "Direction", "ApiVersion"} & set(tw)
 
 
-def test_params_dial_action_per_dialect():
+def test_params_dial_action_per_dialect(one, subscribed):
     sw = one(subscribed("signalwire"), "dial-end", "a")
     tw = one(subscribed("twilio"), "dial-end", "a")
     assert sw.params["DialCallStatus"] == "answered"
@@ -111,7 +115,7 @@ def test_params_dial_action_per_dialect():
     assert [(r.purpose, r.url) for r in tw.requests] == [("action", "https://app.example/after")]
 
 
-def test_params_sid_shapes_per_dialect():
+def test_params_sid_shapes_per_dialect(one, subscribed):
     tw = one(subscribed("twilio"), "participant-join", "a").params
     sw = one(subscribed("signalwire"), "participant-join", "a").params
     assert re.fullmatch(r"CA[0-9a-f]{32}", tw["CallSid"])
@@ -122,7 +126,7 @@ def test_params_sid_shapes_per_dialect():
         assert re.fullmatch(uuid, sw[key])
 
 
-def test_params_sids_follow_the_seed():
+def test_params_sids_follow_the_seed(one, run):
     text = "seed: {seed}\ncalls:\n  - {{name: a, conference: R, hangup: 5}}\n"
     sid = lambda seed: one(run(text.format(seed=seed)), "call-start").params["CallSid"]  # noqa: E731
     assert sid(1) == sid(1)
@@ -131,7 +135,7 @@ def test_params_sids_follow_the_seed():
     assert one(events, "call-start").params["CallSid"] == sid(2)
 
 
-def test_params_twilio_only_keywords_are_a_load_error_in_signalwire():
+def test_params_twilio_only_keywords_are_a_load_error_in_signalwire(find, subscribed):
     import pytest
 
     from conference_sim.errors import ScenarioError
@@ -141,7 +145,7 @@ def test_params_twilio_only_keywords_are_a_load_error_in_signalwire():
     assert find(subscribed("twilio", events="join modify"), "participant-join")
 
 
-def test_params_event_callback_url_post_on_conference_end():
+def test_params_event_callback_url_post_on_conference_end(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {eventCallbackUrl: "https://app.example/ended"}, hangup: 9}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from helpers import find, names, one, run
 
 ROOM = """
 dialect: {dialect}
@@ -21,13 +20,19 @@ media:
 """
 
 
-def room(actions: str, dialect: str = "signalwire", events: str = "join leave mute hold modify"):
-    if dialect == "signalwire":
-        events = events.replace(" modify", "")
-    return run(ROOM.format(dialect=dialect, events=events, actions=actions))
+@pytest.fixture(scope="session")
+def room(run):
+    def room(
+        actions: str, dialect: str = "signalwire", events: str = "join leave mute hold modify"
+    ):
+        if dialect == "signalwire":
+            events = events.replace(" modify", "")
+        return run(ROOM.format(dialect=dialect, events=events, actions=actions))
+
+    return room
 
 
-def test_U1_mute_and_unmute_by_rest_with_callbacks_and_no_event_for_a_no_op():
+def test_U1_mute_and_unmute_by_rest_with_callbacks_and_no_event_for_a_no_op(find, one, room):
     events = room("  - {at: 10, mute: b}\n  - {at: 11, mute: b}\n  - {at: 20, unmute: b}")
     assert [(e.event, e.t) for e in find(events, "participant-mute") + find(events, "participant-unmute")] == [
         ("participant-mute", 10.0), ("participant-unmute", 20.0),
@@ -36,7 +41,7 @@ def test_U1_mute_and_unmute_by_rest_with_callbacks_and_no_event_for_a_no_op():
     assert mute.params["Muted"] == "true" and mute.requests
 
 
-def test_H1_hold_plays_hold_audio_from_holdUrl_and_unhold_returns():
+def test_H1_hold_plays_hold_audio_from_holdUrl_and_unhold_returns(one, room):
     events = room(
         "  - {at: 10, hold: b, holdUrl: 'https://app.example/hold'}\n  - {at: 40, unhold: b}"
     )
@@ -49,14 +54,14 @@ def test_H1_hold_plays_hold_audio_from_holdUrl_and_unhold_returns():
     assert one(events, "participant-unhold", "b").params["Hold"] == "false"
 
 
-def test_H1_second_hold_is_a_no_op_and_held_participant_misses_beeps():
+def test_H1_second_hold_is_a_no_op_and_held_participant_misses_beeps(find, room):
     events = room("  - {at: 10, hold: b}\n  - {at: 12, hold: b}\n  - {at: 15, kick: c}")
     assert len(find(events, "participant-hold")) == 1
     exit_beep = next(e for e in find(events, "beep", "c") if e.params["reason"] == "exit")
     assert exit_beep.params["heard_by"] == ["a"]
 
 
-def test_hold_of_a_waiting_participant_swaps_wait_audio_for_hold_audio():
+def test_hold_of_a_waiting_participant_swaps_wait_audio_for_hold_audio(run):
     events = run("""
         calls:
           - {name: a, conference: R, attributes: {startConferenceOnEnter: false}, hangup: 300}
@@ -71,7 +76,7 @@ def test_hold_of_a_waiting_participant_swaps_wait_audio_for_hold_audio():
     ]  # fmt: skip
 
 
-def test_kick_removes_the_participant_and_its_call_goes_on():
+def test_kick_removes_the_participant_and_its_call_goes_on(one, room):
     events = room("  - {at: 30, kick: b}")
     leave = one(events, "participant-leave", "b")
     assert leave.params["ReasonParticipantLeft"] == "participant_updated_via_api"
@@ -80,7 +85,7 @@ def test_kick_removes_the_participant_and_its_call_goes_on():
     assert one(events, "call-end", "b").t == 30.0  # nothing after <Dial>
 
 
-def test_kick_of_the_last_participant_ends_with_last_participant_kicked():
+def test_kick_of_the_last_participant_ends_with_last_participant_kicked(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 300}
@@ -92,7 +97,7 @@ def test_kick_of_the_last_participant_ends_with_last_participant_kicked():
     )
 
 
-def test_kick_of_an_end_conference_on_exit_participant():
+def test_kick_of_an_end_conference_on_exit_participant(one, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 300}
@@ -107,7 +112,7 @@ def test_kick_of_an_end_conference_on_exit_participant():
     )
 
 
-def test_E3_end_action_with_account():
+def test_E3_end_action_with_account(one, run):
     events = run("""
         calls:
           - {name: a, account: acme, conference: R, hangup: 300}
@@ -134,7 +139,7 @@ def test_E3_end_action_with_account():
         "{at: 10, mute: CA0123456789abcdef0123456789abcdef}",
     ],
 )
-def test_actions_on_a_missing_target_warn_and_change_nothing(action):
+def test_actions_on_a_missing_target_warn_and_change_nothing(action, find, names, room):
     baseline = room("  []".replace("  []", "  - {at: 1000, end: nowhere}"))
     events = room(f"  - {action}\n  - {{at: 1000, end: nowhere}}")
     warnings = find(events, "action-failed")
@@ -143,7 +148,7 @@ def test_actions_on_a_missing_target_warn_and_change_nothing(action):
     assert strip(events) == strip(baseline)
 
 
-def test_announce_to_the_room_signalwire_and_twilio():
+def test_announce_to_the_room_signalwire_and_twilio(one, room):
     actions = "  - {at: 30, announce: R, url: 'https://app.example/announce'}"
     sw = room(actions)
     start = one(sw, "announcement-start")
@@ -158,7 +163,7 @@ def test_announce_to_the_room_signalwire_and_twilio():
     assert tw_end.params["AnnounceUrl"] == "https://app.example/announce"
 
 
-def test_announce_to_one_participant_and_a_missing_document_fails_in_twilio():
+def test_announce_to_one_participant_and_a_missing_document_fails_in_twilio(one, room):
     sw = room("  - {at: 30, announce: R, call: b, url: 'https://app.example/announce'}")
     assert one(sw, "announcement-start").params["heard_by"] == ["b"]
     tw = room("  - {at: 30, announce: R, url: 'https://app.example/none'}", dialect="twilio",
@@ -167,7 +172,7 @@ def test_announce_to_one_participant_and_a_missing_document_fails_in_twilio():
     assert one(tw, "announcement-fail").requests
 
 
-def test_update_emits_participant_modify_in_twilio_and_changes_behaviour():
+def test_update_emits_participant_modify_in_twilio_and_changes_behaviour(find, one, room):
     actions = "  - {at: 30, update: c, endConferenceOnExit: true, beepOnExit: false}\n  - {at: 40, kick: c}"
     tw = room(actions, dialect="twilio")
     modify = one(tw, "participant-modify", "c")
@@ -180,7 +185,7 @@ def test_update_emits_participant_modify_in_twilio_and_changes_behaviour():
     assert one(sw, "conference-end").t == 40.0
 
 
-def test_update_waitUrl_restarts_the_wait_audio_of_a_waiting_participant():
+def test_update_waitUrl_restarts_the_wait_audio_of_a_waiting_participant(find, run):
     events = run("""
         calls:
           - {name: a, conference: R, hangup: 100}

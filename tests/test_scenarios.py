@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import find, one
 
 from conference_sim.engine.core import Engine
 from conference_sim.model import Scenario
@@ -22,7 +21,7 @@ def events_of(name: str):
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
-def test_bundled_scenario_runs_and_every_conference_ends(path):
+def test_bundled_scenario_runs_and_every_conference_ends(path, find):
     text = path.read_text()
     assert text.startswith("#"), "each scenario starts with a comment saying what it shows"
     sink = CaptureSink()
@@ -35,7 +34,7 @@ def test_bundled_scenario_runs_and_every_conference_ends(path):
     assert starts == ends
 
 
-def test_seed_examples_show_their_feature():
+def test_seed_examples_show_their_feature(find, one):
     assert one(events_of("01-simple.yaml"), "conference-start").t == 20.0
     moderated = events_of("02-moderated-waiting.yaml")
     assert [e.call for e in find(moderated, "wait-stop")][:2] == ["guest1", "guest2"]
