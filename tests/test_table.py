@@ -76,3 +76,16 @@ def test_table_times_past_an_hour_and_the_summary():
     summary = text[text.index("\nsummary") :]
     assert "conference R: opened 0:00.0, started 0:05.0, ended 4:00:00.0; peak 2" in summary
     assert "ended by: last-participant-left (a)" in summary
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("name", NAMES)
+def test_table_summary_lines_wrap_to_the_width_like_the_rest(name, width):
+    # issue 23: at 80 columns a summary line once ran to 93 characters
+    text = render(conference_sim.run(ROOT / "scenarios" / f"{name}.yaml").list, width)
+    summary = text[text.index("\nsummary") :].splitlines()[1:]
+    assert summary
+    assert all(len(line) <= width for line in summary), max(summary, key=len)
+    unwrapped = render(conference_sim.run(ROOT / "scenarios" / f"{name}.yaml").list, 10_000)
+    full = unwrapped[unwrapped.index("\nsummary") :].split()
+    assert " ".join(summary).split() == full  # the same words, none cut in two

@@ -116,6 +116,18 @@ def lines_of(event: Event, width: int, wide: bool, abbreviations: Abbreviations)
     return out
 
 
+def wrapped(line: str, width: int) -> list[str]:
+    """A summary line wrapped between words to ``width``, continuing under its own indent."""
+    indent = " " * (len(line) - len(line.lstrip()))
+    return textwrap.wrap(
+        line,
+        width=max(width, 40),
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [line]
+
+
 class TableSink:
     """Collects events and writes them for people when the run ends: one head line per event
     (time, event, conference, call), its details and requests on indented continuation lines
@@ -168,5 +180,6 @@ class TableSink:
 
             console.print()
             for line in summary_lines(self.rows):
-                console.print(Text(visible(line)))
+                for part in [line] if self.wide else wrapped(visible(line), width):
+                    console.print(Text(part))
         self.stream.flush()
