@@ -23,7 +23,7 @@ package: $(STAMP)  # the wheel as users install it: a fresh venv without extras,
 	$(BIN)/python tests/package/check_installed.py
 
 docs: $(STAMP)  # the documentation site, built strictly (a broken link or page fails)
-	$(BIN)/mkdocs build --strict --quiet --site-dir .cache/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir .cache/site
 
 explore: $(STAMP)
 	$(BIN)/conference-sim explore --examples 2000 --profile large
@@ -41,8 +41,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/suite.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check conference_sim tests bench scenarios
-	$(BIN)/ruff format --check conference_sim tests bench scenarios
+	$(BIN)/ruff check conference_sim tests bench scenarios docs
+	$(BIN)/ruff format --check conference_sim tests bench scenarios docs
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
     run = sub.add_parser("run", help="print a scenario's timeline")
-    run.add_argument("scenario", metavar="SCENARIO")
+    run.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
     run.add_argument("--app", metavar="APP", help=APP_HELP)
     run.add_argument(
         "--format",
@@ -94,7 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="stop the clock at this time (e.g. 90, 5m, 1h30m)",
     )
-    run.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    run.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in the table (auto: on a terminal)",
+    )
     run.add_argument(
         "--hearing",
         type=until,
@@ -111,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run same-instant steps in a seeded random order instead of file order (SPEC 8)",
     )
     check = sub.add_parser("check", help="run scenarios and check their expect blocks")
-    check.add_argument("scenarios", nargs="+", metavar="SCENARIO|DIR")
+    check.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO|DIR", help="scenario files, or folders of them"
+    )
     check.add_argument("--app", metavar="APP", help=APP_HELP)
     check.add_argument(
         "--html-dir",
@@ -137,7 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run N scenarios at a time (1 to 64; default: the machine's cores for 20 files "
         "or more, else 1)",
     )
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in the report (auto: on a terminal)",
+    )
     check.add_argument(
         "--shuffle-ties",
         type=seed,
@@ -160,10 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Prints 'listening on http://127.0.0.1:PORT' when ready. Move the clock with "
         "POST /_sim/advance (to=TIME) or POST /_sim/run; read GET /_sim/timeline.",
     )
-    serve.add_argument("scenario", metavar="SCENARIO")
+    serve.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
     serve.add_argument("--port", type=port, default=0, help="the port (default 0: any free)")
     serve.add_argument("--app", metavar="APP", help=APP_HELP)
-    explore.add_argument("--examples", type=count, default=100, metavar="N")
+    explore.add_argument(
+        "--examples", type=count, default=100, metavar="N", help="how many random scenarios"
+    )
     explore.add_argument("--seed", type=seed, default=0, help="Hypothesis seed (default 0)")
     explore.add_argument(
         "--profile",
@@ -185,5 +199,5 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the smallest failing scenario (default explore-failure.yaml)",
     )
     validate = sub.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files")
     return parser
