@@ -314,7 +314,7 @@ actions:
 
 
 # -- in-process: the app's own twilio Client, unchanged ------------------------------------------
-def test_SPEC10_in_process_an_apps_client_acts_at_the_instant_of_the_webhook():
+def test_RE1_in_process_an_apps_client_acts_at_the_instant_of_the_webhook_after_its_consequences():
     from flask import Flask, request
 
     app = Flask("mute-on-join")
@@ -334,7 +334,15 @@ def test_SPEC10_in_process_an_apps_client_acts_at_the_instant_of_the_webhook():
 
     timeline = conference_sim.run(conference_sim.Scenario.from_yaml(SCENARIO), app=app)
     at_10 = [(e.event, e.call) for e in timeline if e.t == 10 and e.conference == "Room"]
-    assert at_10[:2] == [("participant-join", "bob"), ("participant-mute", "alice")]
+    # the mute acts at 0:10, once the join's own consequences (the room starts, the beep)
+    # are complete: never in the middle of them (RE1)
+    assert at_10 == [
+        ("participant-join", "bob"),
+        ("wait-stop", "alice"),
+        ("conference-start", None),
+        ("beep", "bob"),
+        ("participant-mute", "alice"),
+    ]
     # outside a run the twilio package talks to the real API again
     from twilio.http.http_client import TwilioHttpClient
 
@@ -412,9 +420,10 @@ def test_SPEC10_an_app_that_sets_off_its_own_callback_at_one_instant_is_stopped(
 
 
 @pytest.mark.parametrize("operation", ["kick", "hang up", "redirect"])
-def test_SPEC10_an_app_may_remove_a_participant_from_inside_its_own_join_callback(operation):
+def test_RE1_an_app_may_remove_a_participant_from_inside_its_own_join_callback(operation):
     """The join is emitted by the joiner's own call: acting on that call at that instant must
-    not break its story (a simpy process cannot interrupt itself)."""
+    not break its story (a simpy process cannot interrupt itself). The operation acts once the
+    join's consequences (the room starts, the enter beep) are complete."""
     from flask import Flask, request
 
     app = Flask("bouncer")
@@ -439,7 +448,7 @@ def test_SPEC10_an_app_may_remove_a_participant_from_inside_its_own_join_callbac
 
     timeline = conference_sim.run(conference_sim.Scenario.from_yaml(SCENARIO), app=app)
     bob = [(e.t, e.event) for e in timeline.events(call="bob")]
-    assert bob[1:3] == [(10, "participant-join"), (10, "participant-leave")]
+    assert bob[1:4] == [(10, "participant-join"), (10, "beep"), (10, "participant-leave")]
     assert (
         bob[-1][1] == "call-end"
         and bob[-1][0] == {"kick": 10, "hang up": 10, "redirect": 11}[operation]

@@ -127,9 +127,12 @@ def test_SPEC10_serve_answers_the_api_while_a_request_to_an_http_app_is_in_fligh
     finally:
         server.shutdown()
     at_10 = [(e["event"], e["call"]) for e in timeline if e["t"] == 10]
-    assert at_10[:3] == [
+    assert at_10 == [  # the mute acts once the join's consequences are complete (RE1)
         ("call-start", "bob"),
         ("participant-join", "bob"),
+        ("wait-stop", "alice"),
+        ("conference-start", None),
+        ("beep", "bob"),
         ("participant-mute", "alice"),
     ]
     join = next(e for e in timeline if e["event"] == "participant-join" and e["call"] == "bob")

@@ -61,7 +61,7 @@ class Player:
             return None
         if self.url == "":
             return None
-        answer = self.fetch(self.url, standalone=False)  # the *-start event carries it
+        answer = self.fetch(self.url)  # the *-start event carries it
         self.process = self.sim.clock.process(self.run(self.url, answer))
         return answer.status
 
@@ -70,9 +70,9 @@ class Player:
         interrupt(self.sim.clock, self.process, "stopped")
         self.process = None
 
-    def fetch(self, url: str, *, standalone: bool = True) -> HttpResponse:
+    def fetch(self, url: str) -> HttpResponse:
         request = HttpRequest(self.purpose, url, self.method, self.params)
-        return self.sim.documents.fetch(request, self.log, standalone=standalone)
+        return self.sim.documents.fetch(request, self.log)
 
     def allowed(self) -> frozenset[str]:
         if self.purpose == "waitUrl" or self.purpose == "holdUrl":

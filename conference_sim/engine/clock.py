@@ -4,6 +4,9 @@ Lower runs first:
 
 * ``URGENT`` (simpy's own): process starts and interrupts, i.e. the consequences of a step,
   run before anything else due at that instant;
+* ``OPERATION``: REST operations the app made while a request was out (an app's webhook
+  handler calling the API), one at a time in the order made, once the consequences of what
+  set them off are complete (rule RE1: the model is never changed in the middle of a step);
 * ``STEP``: scenario steps (arrivals, speech, key presses, hang-ups, REST actions), one at a
   time in file order (calls in ``calls`` order, then ``actions``);
 * ``MEDIA``: media and timers running out (Say/Play/Pause ends, Dial timeLimit);
@@ -23,7 +26,7 @@ from typing import Any
 import simpy
 from simpy.events import URGENT
 
-STEP, MEDIA, STOP = URGENT + 1, URGENT + 2, URGENT + 9
+OPERATION, STEP, MEDIA, STOP = URGENT + 1, URGENT + 2, URGENT + 3, URGENT + 9
 
 
 class Due(simpy.Event):

@@ -23,7 +23,7 @@ from ..model import MAX_UNTIL_MS, CallSpec, ConferenceAttrs, Scenario
 from ..states import State
 from . import operations
 from .call import Call
-from .clock import STEP, STOP, Clock, Due
+from .clock import OPERATION, STEP, STOP, Clock, Due
 from .conference import Conference
 from .directory import Directory
 from .eventlog import EventLog
@@ -96,7 +96,9 @@ class Engine:
         self.log = self.eventlog.logger
         self.streaming = calls is not None
         self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)
-        self.sending = 0  # > 0 while a request is out (REST made then waits for its event)
+        self.sending = 0  # > 0 while a request is out (REST made then is queued: ``defer``)
+        self.operations: collections.deque[Callable[[], None]] = collections.deque()
+        self.operation_due = False  # an OPERATION event is queued to apply the next one
         self.documents = DocumentServer(self.send, self.warn)
         self.counter = itertools.count()
         self.time_limits = TimeLimits(self.clock)
@@ -320,22 +322,32 @@ class Engine:
             return request
         return Request(request.purpose, request.url, request.method, answer.status, request.body)
 
-    def send(self, request: HttpRequest, *, standalone: bool = False) -> HttpResponse:
+    def send(self, request: HttpRequest) -> HttpResponse:
         """Every request the platform makes, through the transport. REST operations the app
-        makes meanwhile wait in ``pending``: they act after the event that carries this request,
-        or right after it when no event does (``standalone``)."""
+        makes meanwhile are queued (``defer``)."""
         self.sending += 1
         try:
-            answer = self.transport.send(request)
+            return self.transport.send(request)
         finally:
             self.sending -= 1
-        if standalone:
-            self.after_event()
-        return answer
 
-    def after_event(self) -> None:
-        """Run what the event just written set off (in order; each may emit events itself)."""
-        self.eventlog.run_pending()
+    # -- operations the app makes while a request is out (rule RE1) -----------------------------
+    def defer(self, operation: Callable[[], None]) -> None:
+        """Queue an operation made while a request is out: it is applied at this instant, once
+        the consequences of what is under way are complete, in the order made, one at a time
+        (each one's own consequences complete before the next: OPERATION priority)."""
+        self.operations.append(operation)
+        if not self.operation_due:
+            self.operation_due = True
+            self.clock.due(0, OPERATION).callbacks.append(self.apply_next_operation)
+
+    def apply_next_operation(self, _event: simpy.Event | None = None) -> None:
+        self.operation_due = False
+        operation = self.operations.popleft()
+        if self.operations:
+            self.operation_due = True
+            self.clock.due(0, OPERATION).callbacks.append(self.apply_next_operation)
+        operation()
 
     def warn(self, log: Any, event: str, **params: Any) -> None:
         log.warning(event, kind="warning", params=params, requests=[])

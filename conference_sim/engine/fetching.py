@@ -20,10 +20,9 @@ class DocumentServer:
         self.send = send  # Engine.send: the transport, one request at a time
         self.warn = warn  # Engine.warn
 
-    def fetch(self, request: HttpRequest, log: Any, *, standalone: bool = False) -> HttpResponse:
-        """The answer, after saying on the timeline when there is nothing usable in it.
-        ``standalone``: no event carries this request (REST made meanwhile acts right after)."""
-        return self.report(request, self.send(request, standalone=standalone), log)
+    def fetch(self, request: HttpRequest, log: Any) -> HttpResponse:
+        """The answer, after saying on the timeline when there is nothing usable in it."""
+        return self.report(request, self.send(request), log)
 
     def report(self, request: HttpRequest, answer: HttpResponse, log: Any) -> HttpResponse:
         """Say on the timeline what is wrong with an answer (nothing when it is usable)."""
@@ -40,11 +39,9 @@ class DocumentServer:
             failed(self.warn, log, request, answer)
         return answer
 
-    def document(
-        self, request: HttpRequest, log: Any, *, standalone: bool = False
-    ) -> Document | None:
+    def document(self, request: HttpRequest, log: Any) -> Document | None:
         """A document to run next: empty when nothing is there, None when the request failed."""
-        return runnable(request, self.fetch(request, log, standalone=standalone))
+        return runnable(request, self.fetch(request, log))
 
 
 def runnable(request: HttpRequest, answer: HttpResponse) -> Document | None:

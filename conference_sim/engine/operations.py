@@ -90,7 +90,7 @@ def apply_to_call(sim: Engine, action: RedirectCall | HangupCall) -> None:
             call.redirect(doc, None)
         case RedirectCall(url=str(url), method=method):
             request = HttpRequest("voice", url, method, voice_params(call))
-            doc = sim.documents.document(request, call.log, standalone=True)
+            doc = sim.documents.document(request, call.log)
             if doc is None:  # the new URL failed: the platform ends the call
                 call.hangup("application-error")
             else:

@@ -62,7 +62,7 @@ def run_document(call: Call, doc: Document, url: str | None) -> Generator[simpy.
                 verbs, i = doc.verbs, 0
                 continue
             request = HttpRequest("Redirect", target, verb.method, voice_params(call))
-            nxt = call.sim.documents.document(request, call.log, standalone=True)
+            nxt = call.sim.documents.document(request, call.log)
             if nxt is None:
                 return "application-error"
             doc, url, verbs, i = nxt, target, nxt.verbs, 0

@@ -2,9 +2,10 @@
 simulated instant.
 
 A REST operation made while the simulation is waiting for an answer from the app (the app calls
-the API from inside a webhook handler) is queued and takes effect at that same instant, right
-after the event being delivered, in the order made (SPEC 9, 10); the response shows the
-resource as it will be. One made between runs takes effect at once, at the current time.
+the API from inside a webhook handler) is queued and takes effect at that same instant, once
+the consequences of what is under way are complete, in the order made (rule RE1, SPEC 9, 10);
+the response shows the resource as it will be. One made between steps (from the test's own
+code between ``advance()`` calls, or ``serve``) takes effect at once, at the current time.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Platform:
 
     def act(self, action: Action) -> None:
         if self.deferred:
-            self.sim.pending.append(lambda: self.apply_deferred(action))
+            self.sim.defer(lambda: self.apply_deferred(action))
             return
         with self.lock:
             operations.apply(self.sim, action)
