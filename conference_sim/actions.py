@@ -83,10 +83,12 @@ class Update(ParticipantAction):
 
 @frozen(kw_only=True)
 class RoomAction(Action):
-    """An operation on a live conference, named by its FriendlyName within an account."""
+    """An operation on a live conference, named by its FriendlyName within an account; ``sid``
+    (from the REST API) names one instance, which must still be live when it acts."""
 
     conference: str
     account: str = "default"
+    sid: str | None = None
     target_field: ClassVar[str] = "conference"
 
 

@@ -229,3 +229,170 @@ def test_RE1_every_room_ending_callback_and_operation_holds_the_invariants(
     assert not [e for e in events if e.event == "request-failed"], [
         e.params for e in events if e.event == "request-failed"
     ]
+
+
+# -- the findings, one by one --------------------------------------------------------------------
+ROOM = """
+dialect: {dialect}
+app: ""
+calls:
+  - {{name: a, url: "https://app.example/voice", hangup: 60}}
+  - {{name: b, at: 5, url: "https://app.example/voice", hangup: 90}}
+  - {{name: c, at: 6, url: "https://app.example/voice", hangup: 100}}
+callees:
+  "+15550001111": {{answer: 2s, hangup: 10s}}
+  "+15550002222": busy
+"""
+
+
+def room_app(on_event):
+    """An app whose rooms call back on every event; ``on_event(client, form)`` acts."""
+    app = Flask("findings")
+
+    @app.post("/voice")
+    def voice() -> Any:
+        return (
+            '<Response><Dial><Conference statusCallback="https://app.example/events" '
+            'statusCallbackEvent="start end join leave">room</Conference></Dial></Response>'
+        )
+
+    @app.post("/events")
+    def events() -> Any:
+        on_event(Client(flask_request.form["AccountSid"], TOKEN), flask_request.form.to_dict())
+        return "", 204
+
+    return app
+
+
+def run_room(on_event, dialect="twilio"):
+    data = __import__("yaml").safe_load(ROOM.format(dialect=dialect))
+    del data["app"]
+    return conference_sim.run(data, app=room_app(on_event))
+
+
+@pytest.mark.parametrize("dialect", ["signalwire", "twilio"])
+def test_RE1_on_leave_hanging_up_the_leavers_call_is_the_platforms_21220_not_a_crash(dialect):
+    # the most ordinary clean-up once crashed a plain 3-person room (KeyError in detach)
+    answers = []
+
+    def on_event(client, form):
+        if form["StatusCallbackEvent"] == "participant-leave":
+            try:
+                client.calls(form["CallSid"]).update(status="completed")
+                answers.append("ok")
+            except Exception as err:
+                answers.append(getattr(err, "code", err))
+
+    timeline = run_room(on_event, dialect)
+    events = list(timeline.events())
+    assert problems(events, timeline.scenario) == []
+    # the leaver hung up (its call is ending): the platform's "invalid call state"; the others
+    # were taken out by the room's end and their calls go on, so hanging them up is done
+    assert answers[0] == 21220
+    assert not [e for e in events if e.event == "action-failed"]
+
+
+def test_RE1_two_creates_with_one_label_in_one_webhook_get_two_calls():
+    made = []
+
+    def on_event(client, form):
+        if form["StatusCallbackEvent"] == "conference-start":
+            for _ in range(2):
+                p = client.conferences(form["ConferenceSid"]).participants.create(
+                    from_="+15550000009", to="+15550001111", label="guest"
+                )
+                made.append(p.call_sid)
+
+    timeline = run_room(on_event)
+    assert len(set(made)) == 2  # they once shared one CallSid
+    assert [e.call for e in timeline.events("participant-join")][-1] == "guest"
+    refused = timeline.events("join-refused")  # the second is the room's own L1 refusal
+    assert [e.params["ErrorCode"] for e in refused] == ["16025"]
+    assert refused[0].params["CallSid"] == made[1]
+
+
+@pytest.mark.parametrize("callee", ["+15550001111", "+15550002222"])
+@pytest.mark.parametrize("named_by", ["FriendlyName", "ConferenceSid"])
+def test_RE1_a_create_in_the_conference_end_webhook_tells_nothing_of_the_ended_room(
+    callee, named_by
+):
+    answers = []
+
+    def on_event(client, form):
+        if form["StatusCallbackEvent"] == "conference-end" and not answers:
+            try:
+                client.conferences(form[named_by]).participants.create(
+                    from_="+15550000009", to=callee
+                )
+                answers.append("created")
+            except Exception as err:
+                answers.append(err.code)
+
+    timeline = run_room(on_event)
+    assert problems(list(timeline.events()), timeline.scenario) == []
+    # by its name a new instance is made when the callee answers; the ended one takes nobody
+    assert answers == (["created"] if named_by == "FriendlyName" else [16022])
+
+
+def test_RE1_ending_a_completed_conference_by_sid_is_16022_and_leaves_the_live_one_alone():
+    ended, answers = [], []
+
+    def on_event(client, form):
+        if form["StatusCallbackEvent"] == "conference-end":
+            ended.append(form["ConferenceSid"])
+        if form["StatusCallbackEvent"] == "participant-join" and ended:
+            try:  # the first instance is over; a second one of the same name is live
+                client.conferences(ended[0]).update(status="completed")
+            except Exception as err:
+                answers.append(err.code)
+
+    data = {
+        "dialect": "twilio",
+        "calls": [
+            {"name": "a", "url": "https://app.example/voice", "hangup": 10},
+            {"name": "b", "at": 20, "url": "https://app.example/voice", "hangup": 60},
+            {"name": "c", "at": 25, "url": "https://app.example/voice", "hangup": 60},
+        ],
+    }
+    timeline = conference_sim.run(data, app=room_app(on_event))
+    assert answers and set(answers) == {16022}
+    second = [e for e in timeline.events("conference-end") if e.params["ConferenceSid"] != ended[0]]
+    assert (
+        second[0].t == 60 and second[0].params["ReasonConferenceEnded"] == "last-participant-left"
+    )
+
+
+def test_RE1_a_call_fetched_twice_keeps_its_times_and_a_create_after_the_run_is_refused():
+    from twilio.base.exceptions import TwilioRestException
+
+    from conference_sim.rest.client import HttpClient
+
+    sim = conference_sim.Simulation(
+        conference_sim.Scenario.from_dict(
+            {
+                "calls": [
+                    {"name": "a", "conference": "R", "hangup": 30},
+                    {"name": "b", "at": 5, "conference": "R"},
+                ]
+            }
+        )
+    )
+    sim.advance(10_000)
+    account = sim.directory.account_sid("default")
+    client = Client(account, TOKEN, http_client=HttpClient(sim))
+    first = client.calls(sim.calls["a"].sid).fetch()
+    sim.advance(20_000)
+    again = client.calls(sim.calls["a"].sid).fetch()
+    assert (first.date_created, first.date_updated) == (again.date_created, again.date_updated)
+    assert first.start_time == again.start_time and again.end_time is None
+    sim.advance(40_000)
+    ended = client.calls(sim.calls["a"].sid).fetch()
+    assert ended.status == "completed" and ended.duration == "30" and ended.end_time is not None
+    with pytest.raises(TwilioRestException) as refused:
+        client.calls(sim.calls["a"].sid).update(status="completed")
+    assert refused.value.code == 21220  # an ended call: the platform's invalid call state
+    sim.run()
+    room = client.conferences.list()[0]
+    with pytest.raises(TwilioRestException) as after:
+        client.conferences(room.sid).participants.create(from_="+15550000001", to="+15550001111")
+    assert after.value.status == 400 and "run has ended" in after.value.msg

@@ -45,9 +45,9 @@ def test_stream_yields_the_first_events_before_the_run_ends():
     events = sim.stream()
     first = next(events)
     assert first.seq == 0 and first.event == "call-start" and sim.now == 0
-    assert not sim.stop_event.processed  # the run is still going
+    assert not sim.finished  # the run is still going
     rest = list(events)
-    assert rest[-1].seq == len(rest) and sim.stop_event.processed
+    assert rest[-1].seq == len(rest) and sim.finished
 
 
 def test_file_scenario_stream_equals_the_captured_run():

@@ -38,7 +38,9 @@ class Call:
         "account_sid",
         "action_answer",
         "clock",
+        "created_ms",
         "ended",
+        "ended_ms",
         "hop_ms",
         "hops",
         "hung_up",
@@ -54,11 +56,15 @@ class Call:
         "sim",
         "spec",
         "started",
+        "started_ms",
         "stay",
         "talking",
+        "updated_ms",
     )
 
-    def __init__(self, sim: Engine, spec: CallSpec, sid: str | None = None) -> None:
+    def __init__(
+        self, sim: Engine, spec: CallSpec, sid: str | None = None, created_ms: int | None = None
+    ) -> None:
         self.sim = sim
         self.clock = sim.clock
         self.spec = spec
@@ -72,6 +78,12 @@ class Call:
         self.hung_up = False
         self.ended = False
         self.started = False
+        # the resource's times (SPEC 10): made, answered, ended, last changed; they move only
+        # when the call changes, never on a fetch
+        self.created_ms = spec.at_ms if created_ms is None else created_ms  # (dialled: now)
+        self.started_ms: int | None = None
+        self.ended_ms: int | None = None
+        self.updated_ms = self.created_ms
         self.now_playing: str | None = None
         self.loop_mark, self.loops = -1, 0  # Redirects since the timeline last moved
         self.hop_ms, self.hops = -1, 0  # documents started at the instant hop_ms
@@ -94,6 +106,7 @@ class Call:
     def arrive(self) -> None:
         """call-start; a call with a voice URL asks the app for its first document (SPEC 9)."""
         self.started = True
+        self.started_ms = self.updated_ms = self.clock.now_ms
         self.sim.directory.call_started()
         document, requests = self.spec.document, []
         if self.spec.url is not None:
@@ -206,6 +219,7 @@ class Call:
         if self.ended:
             return
         self.ended = True
+        self.ended_ms = self.updated_ms = self.clock.now_ms
         self.now_playing = None
         self.log.info(
             "call-end",

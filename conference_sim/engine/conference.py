@@ -74,6 +74,7 @@ class Conference:
         self.recording: Recording | None = None
         self.announcement: Player | None = None
         self.opened = False
+        self.ending = False  # its end is under way (what the REST API answers meanwhile)
         self.first_call_sid: str | None = None
         self.log = sim.log.bind(conference=name, account=account)
 
@@ -284,6 +285,8 @@ class Conference:
 
     def leave(self, p: Participant, cause: str) -> list[Participant]:
         """p leaves; returns the others removed if that ended the room."""
+        if p.end_on_exit or len(self.participants) == 1:
+            self.ending = True  # (told to the REST API while the leave is delivered)
         self.detach(p, cause)
         kicked = cause == "kick"
         if p.end_on_exit:
@@ -302,6 +305,7 @@ class Conference:
     def end(self, reason: str, by: Participant | None = None) -> list[Participant]:
         """E1/E2/E3: everyone left is removed, conference-end, then the recording's last event.
         Returns the participants removed (their calls are told by the caller of ``end``)."""
+        self.ending = True
         removed = list(self.participants.values())
         for q in removed:
             self.detach(q, "moderator" if by is not None else "api-end")

@@ -121,6 +121,8 @@ class Engine:
         self.until_ms = until_ms if until_ms is not None else scenario.until_ms
         self.stop_event = self.clock.due(self.until_ms or MAX_UNTIL_MS, STOP)
         self.stop_event.callbacks.append(self._clock_stopped)
+        # (not stop_event.processed: simpy puts the event it stopped on back in the queue)
+        self.stopped = False
         self.clock.process(self.drive())
         self.closed = False
 
@@ -197,7 +199,7 @@ class Engine:
 
     def run(self) -> Engine:
         """Run to the end: ``until``, or when nothing is left to happen (at most 24 h)."""
-        if not self.stop_event.processed:
+        if not self.stopped:
             with fewer_collections():
                 self.clock.run(until=self.stop_event)
         self.close()
@@ -216,7 +218,7 @@ class Engine:
         """Run to the end, yielding each event as it happens (nothing is kept afterwards)."""
         buffer: collections.deque[Event] = collections.deque()
         self.eventlog.add_sink(BufferSink(buffer))
-        while not self.stop_event.processed:
+        while not self.stopped:
             self.clock.step()
             while buffer:
                 yield buffer.popleft()
@@ -225,14 +227,14 @@ class Engine:
     def advance(self, to_ms: int) -> None:
         """Run everything due up to and including ``to_ms`` (for step-by-step use)."""
         limit = int(min(to_ms, self.until_ms or MAX_UNTIL_MS))  # whole ms: the clock stays an int
-        while not self.stop_event.processed and self.clock.peek() <= limit:
+        while not self.stopped and self.clock.peek() <= limit:
             self.clock.step()
-        if not self.stop_event.processed and self.clock.now < limit:
+        if not self.stopped and self.clock.now < limit:
             self.clock.run(until=limit)  # the clock reads ``to_ms``: REST acts then
 
     def step(self) -> bool:
         """Process the next thing due; False once the clock has stopped."""
-        if self.stop_event.processed:
+        if self.stopped:
             return False
         self.clock.step()
         return True
@@ -243,9 +245,10 @@ class Engine:
 
     @property
     def finished(self) -> bool:
-        return bool(self.stop_event.processed)
+        return self.stopped
 
     def _clock_stopped(self, _event: simpy.Event) -> None:
+        self.stopped = True
         live = self.directory.live_calls
         if self.until_ms is None and live:
             self.warn(

@@ -50,6 +50,10 @@ def apply(sim: Engine, action: Action) -> None:
         return
     if isinstance(action, RoomAction):
         room = sim.directory.room(action.account, action.conference)
+        if action.sid is not None and (room is None or room.sid != action.sid):
+            # the instance the REST API named has ended: never its FriendlyName's next one
+            missing(sim, action, f"conference {action.sid} is not live (it has ended)")
+            return
         if room is None:
             why = f"no live conference named {action.conference!r} in account {action.account!r}"
             missing(sim, action, why)

@@ -40,7 +40,7 @@ def dial_out(sim: Engine, action: AddParticipant) -> Call:
         to=action.to,
         hangup_ms=None if callee.hangup_ms is None else answer_at + callee.hangup_ms,
     )
-    call = Call(sim, spec, sid=action.call_sid or None)
+    call = Call(sim, spec, sid=action.call_sid or None, created_ms=now)
     leg = call.outbound = Leg(call, action)
     sim.directory.add_call(call)
     leg.progress("queued")
@@ -80,4 +80,5 @@ def fail(sim: Engine, call: Call, status: str) -> None:
         room.emit("participant-leave", p, extra=extra)
     leg.progress(status)
     call.ended = True
+    call.ended_ms = call.updated_ms = sim.now
     sim.directory.call_ended(call, started=False)

@@ -30,7 +30,13 @@ def call_post(api: RestApi, account: str, path: str, params: Any, sid: str) -> R
     call = find_call(api, account, path, sid)
     status = params.get("Status")
     if status is not None and status not in ("completed", "canceled"):
-        raise ApiError(400, 21200, f"Status: {status!r} is not allowed; allowed: completed")
+        raise ApiError(
+            400, 21200, f"Status: {status!r} is not allowed; allowed: completed, canceled"
+        )
+    if call.ended or call.hung_up:  # (hung up: it will have ended when an operation acts)
+        raise ApiError(400, 21220, f"Call {call.sid} is not in progress: invalid call state")
+    if status == "canceled" and call.started:  # canceled only stops a call not yet answered
+        return json_response(resources.call(call))
     if status is not None:
         api.platform.act(HangupCall(call=call.sid))
         return json_response(resources.call(call, status="completed"))

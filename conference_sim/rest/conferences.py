@@ -39,14 +39,16 @@ def conference_post(api: RestApi, account: str, path: str, params: Any, sid: str
     status = params.get("Status")
     if status is not None and status != "completed":
         raise ApiError(400, 21200, f"Status: {status!r} is not allowed; allowed: completed")
+    if room.state == "completed" or room.ending:  # (ending: it will be completed when this acts)
+        raise ApiError(400, 16022, f"Conference {room.sid} does not exist or is completed")
     if params.get("AnnounceUrl"):
         data = {"announce": room.name, "account": account, "url": params["AnnounceUrl"]}
         if "AnnounceMethod" in params:
             data["method"] = params["AnnounceMethod"]
-        act(api, data)
+        act(api, data, sid=room.sid)
     body = resources.conference(room)
     if status == "completed":
-        act(api, {"end": room.name, "account": account})
+        act(api, {"end": room.name, "account": account}, sid=room.sid)
         if api.platform.deferred or room.state != "completed":
             body.update(status="completed", reason_conference_ended="conference-ended-via-api")
         else:
@@ -69,8 +71,9 @@ def participants_get(api: RestApi, account: str, path: str, params: Any, sid: st
 
 
 def find_participant(api: RestApi, account: str, path: str, sid: str, key: str) -> Any:
-    p = api.platform.participant(find_room(api, account, path, sid), key)
-    if p is None:
+    room = find_room(api, account, path, sid)
+    p = api.platform.participant(room, key)
+    if p is None or room.ending:  # (ending: it will have left when an operation acts)
         raise not_found(path)
     return p
 
@@ -120,7 +123,12 @@ def participants_post(api: RestApi, account: str, path: str, params: Any, sid: s
         if not params.get(param):
             raise ApiError(400, code, f"{param}: a {param} number is required")
     room = api.platform.conference(account, sid)
-    name = room.name if room is not None else sid  # Twilio: a FriendlyName creates the room
+    if room is not None and (room.state == "completed" or room.ending):
+        # a ConferenceSid names one instance: one that has ended takes nobody in
+        raise ApiError(400, 16022, f"Conference {room.sid} does not exist or is completed")
+    if room is None:  # a FriendlyName: its live instance, or a new one when its caller joins
+        room = api.platform.sim.directory.room(account, sid)
+    name = room.name if room is not None else sid
     data = {"add": name, "account": account, **yaml_keys(params)}
     if "timeout" in data:
         data["timeout"] = (
@@ -133,7 +141,7 @@ def participants_post(api: RestApi, account: str, path: str, params: Any, sid: s
     call_sid = api.platform.sim.directory.sid("CA", call_name)
     action = evolve(action, name=call_name, call_sid=call_sid)
     conference_sid = (
-        room.sid if room is not None and room.state != "completed"
+        room.sid if room is not None and room.state != "completed" and not room.ending
         else api.platform.sim.directory.next_room_sid(account, name)
     )  # fmt: skip
     api.platform.act(action)  # the answer shows it as created: queued

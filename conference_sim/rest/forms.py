@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from ..actions import AddParticipant, Update
+from ..actions import Update
 from ..errors import InputError
 from ..load.actions import action as build_action
 from ..load.actions import options
@@ -25,8 +25,12 @@ BOOLEANS = {"Muted", "Hold", "BeepOnExit", "EndConferenceOnExit", "Coaching",
 CODES = {"to": 21201, "from": 21213, "callSidToCoach": 16028}
 
 
-def act(api: RestApi, data: dict[str, Any]) -> None:
-    api.platform.act(build(api, data))
+def act(api: RestApi, data: dict[str, Any], *, sid: str | None = None) -> None:
+    """Build the action and make it; ``sid`` pins a room action to that conference instance."""
+    action = build(api, data)
+    if sid is not None:
+        action = evolve(action, sid=sid)
+    api.platform.act(action)
 
 
 def build(api: RestApi, data: dict[str, Any]) -> Any:
@@ -103,7 +107,7 @@ def parse_day(name: str, text: str) -> dt.date:
         raise ApiError(400, 21200, f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def evolve(action: AddParticipant, **changes: Any) -> AddParticipant:
+def evolve(action: Any, **changes: Any) -> Any:
     import attrs
 
     return attrs.evolve(action, **changes)

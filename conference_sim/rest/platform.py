@@ -40,6 +40,7 @@ class Platform:
         self.auth_token = auth_token
         self.lock = threading.RLock()  # serve: one thread moves the clock at a time
         self.added = itertools.count(1)
+        self.given: set[str] = set()  # call names given to creates (see new_call_name)
         for spec in sim.scenario.calls:  # every account of the scenario is known from the start
             sim.directory.account_sid(spec.account)
         sim.directory.account_sid("default")
@@ -65,11 +66,19 @@ class Platform:
         return call if call is not None and call.account == account else None
 
     def new_call_name(self, label: str | None) -> str:
-        taken = self.sim.directory.calls
-        if label and label not in taken and label.replace("-", "").replace("_", "").isalnum():
-            return label
-        while (name := f"added-{next(self.added)}") in taken:
-            pass
+        """A timeline name for a call the API creates: its label when free, else ``added-N``.
+        Names given out are kept, so two creates made before either acts (both inside one
+        webhook) never share a name, nor so a CallSid."""
+
+        def taken(name: str) -> bool:
+            return name in self.sim.directory.calls or name in self.given
+
+        if label and not taken(label) and label.replace("-", "").replace("_", "").isalnum():
+            name = label
+        else:
+            while taken(name := f"added-{next(self.added)}"):
+                pass
+        self.given.add(name)
         return name
 
     # -- acting ------------------------------------------------------------------------------

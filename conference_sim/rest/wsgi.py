@@ -103,6 +103,13 @@ class RestApi:
                 f"the request body is too large; at most {ApiRequest.MAX_BODY:,} bytes "
                 "are accepted",
             ) from None
+        if request.method != "GET" and self.platform.sim.finished:
+            raise ApiError(
+                400,
+                20001,
+                "the simulated run has ended (its clock stopped at "
+                f"{self.platform.sim.now / 1000:g} s): nothing more can happen in it",
+            )
         handler = HANDLERS[endpoint, request.method]
         with self.platform.lock if not self.platform.deferred else contextlib.nullcontext():
             return handler(self, account, path, params, **args)
@@ -110,9 +117,10 @@ class RestApi:
     def authenticate(self, request: Request, account_sid: str) -> str:
         header = request.headers.get("Authorization", "")
         user = password = ""
-        if header.startswith("Basic "):
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() == "basic":  # the scheme's name is case-insensitive (RFC 7617)
             with contextlib.suppress(ValueError):
-                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+                user, _, password = base64.b64decode(credentials).decode().partition(":")
         if user != account_sid or password != self.platform.auth_token:
             raise ApiError(401, 20003, "Authentication Error - invalid username or password")
         account = self.platform.account(account_sid)
