@@ -6,6 +6,7 @@ the Python API and ``serve`` all start their runs here.
 from __future__ import annotations
 
 import importlib.util
+import weakref
 from typing import Any
 
 from .app import connect
@@ -39,12 +40,21 @@ class Simulation(Engine):
             )
         super().__init__(scenario, **options)
         transport = self.transport
+        self.attached: Any = None
         if getattr(transport, "in_process", False) and twilio_installed():
-            from .rest.client import answered_by
+            from .rest import client
             from .rest.platform import platform_for
 
             platform = platform_for(self, transport.auth_token)  # type: ignore[attr-defined]
-            transport.around = lambda: answered_by(platform)  # type: ignore[attr-defined]
+            transport.around = lambda: client.answered_by(platform)  # type: ignore[attr-defined]
+            client.attach(platform)
+            self.attached = weakref.finalize(self, client.detach, platform)
+
+    def close(self) -> None:
+        """Flush the sinks, let the app go, and stop answering its clients (once)."""
+        super().close()
+        if self.attached is not None:
+            self.attached()
 
 
 def capture(scenario: Scenario, **options: Any) -> list[Event]:

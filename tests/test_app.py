@@ -243,9 +243,9 @@ def test_SPEC9_an_answer_too_large_is_12100_without_reading_it_all():
 
 
 def test_SPEC9_an_answer_that_trickles_in_is_11205_after_the_time_out(monkeypatch):
-    from conference_sim.app import delivery as transport
+    from conference_sim.app import deadline
 
-    monkeypatch.setattr(transport, "TIMEOUT_S", 0.5)
+    monkeypatch.setattr(deadline, "TIMEOUT_S", 0.5)
 
     def trickle(environ: Any, start_response: Any) -> Any:
         start_response("200 OK", [("Content-Type", "text/xml")])

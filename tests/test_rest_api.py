@@ -4,6 +4,8 @@ webhook handler, and over real HTTP with ``conference-sim serve``."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -332,6 +334,9 @@ def test_RE1_in_process_an_apps_client_acts_at_the_instant_of_the_webhook_after_
             assert muted.muted is True  # the response shows the resource as it will be
         return "", 204
 
+    from conference_sim.rest.client import RUNS
+
+    before = [ref() for ref in RUNS.live]
     timeline = conference_sim.run(conference_sim.Scenario.from_yaml(SCENARIO), app=app)
     at_10 = [(e.event, e.call) for e in timeline if e.t == 10 and e.conference == "Room"]
     # the mute acts at 0:10, once the join's own consequences (the room starts, the beep)
@@ -343,12 +348,12 @@ def test_RE1_in_process_an_apps_client_acts_at_the_instant_of_the_webhook_after_
         ("beep", "bob"),
         ("participant-mute", "alice"),
     ]
-    # outside a run the twilio package talks to the real API again
-    from twilio.http.http_client import TwilioHttpClient
-
-    from conference_sim.rest import client as patched
-
-    assert TwilioHttpClient.request is patched.ORIGINAL
+    # once the run is over it answers nobody's clients: it is no longer live, and this
+    # thread is not bound to it
+    assert [ref() for ref in RUNS.live if ref() is not None] == [a for a in before if a]
+    assert all(
+        api.platform.sim.finished is False for api in RUNS.threads.get(threading.get_ident(), [])
+    )
 
 
 def test_SPEC10_an_app_whose_operations_set_each_other_off_is_stopped_with_a_warning():

@@ -1,23 +1,22 @@
 """The app transport: requests to URLs under ``app_url`` go to the user's app, exactly as the
 platform sends them; every other URL is answered by the scenario's documents.
 
-Answers to document requests are parsed and validated like scenario documents, at run time.
-Failures become the platform's errors (SPEC 9): 11205 (no connection, or no answer in 15 s),
+An in-process app is called directly (:mod:`.inprocess`: a WSGI environ, or an ASGI scope on
+one event loop kept for the run); an app over HTTP through one kept-alive connection. Answers
+to document requests are parsed and validated like scenario documents, at run time. Failures
+become the platform's errors (SPEC 9): 11205 (no connection, or no whole answer within 15 s),
 11200 (an HTTP status of 400 or more, or an exception inside an in-process app, as a 500),
-12100 (a body that is not a valid cXML document). Nothing the app does can crash the run.
+12100 (a body that is not a valid cXML document, or too large). Nothing the app does can crash
+the run, end it, or hang it (:mod:`.deadline`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import urlencode, urlsplit
-
-import httpx
 
 from ..dialects import Dialect
 from ..engine.media import UNKNOWN_MEDIA_MS, is_media_url
@@ -31,12 +30,15 @@ from ..engine.requests import (
 from ..errors import DocumentError
 from ..load.calls import under
 from ..load.cxml import parse_document
+from . import deadline
+from .answers import MAX_BODY, Answer, Body, Unreadable
+from .deadline import AppEndedTheRun, AppTimedOut, Deadline
+from .inprocess import AsgiApp, Request, call_wsgi
 from .signing import signature_headers
 from .target import Target
 
-TIMEOUT_S = 15.0
-MAX_BODY = 100_000  # characters: as a scenario's document
 USER_AGENT = "conference-sim (TwilioProxy/1.1 compatible)"
+FORM = "application/x-www-form-urlencoded"
 
 
 class AppTransport:
@@ -56,28 +58,26 @@ class AppTransport:
         self.dialect = dialect
         self.media = dict(media)
         self.fallback = fallback
-        self.loop: asyncio.AbstractEventLoop | None = None
         self.restore: list[Any] = []
         # Entered around each request to the app (the runner puts the run's REST API there, so
         # that an in-process app's clients reach it while it answers).
         self.around: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext
-        self.client = self.open()
+        self.limit = Deadline(f"conference-sim {target.kind} app")
+        self.asgi: AsgiApp | None = None
+        self.http: Any = None
+        match target.kind:
+            case "wsgi":
+                self.propagate_exceptions()
+            case "asgi":
+                self.asgi = AsgiApp(target.app)
+            case _:
+                import httpx  # only an app over HTTP needs an HTTP client
+
+                self.http = httpx.Client(timeout=deadline.TIMEOUT_S)
 
     @property
     def in_process(self) -> bool:
         return self.target.kind in ("wsgi", "asgi")
-
-    # -- the connection ----------------------------------------------------------------------
-    def open(self) -> Any:
-        match self.target.kind:
-            case "wsgi":
-                self.propagate_exceptions()
-                return httpx.Client(transport=httpx.WSGITransport(app=self.target.app))
-            case "asgi":
-                self.loop = asyncio.new_event_loop()
-                return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.target.app))
-            case _:
-                return httpx.Client(timeout=TIMEOUT_S)
 
     def propagate_exceptions(self) -> None:
         """Flask answers an exception with its own 500 and logs a traceback; ask it to let the
@@ -91,12 +91,12 @@ class AppTransport:
         for config, value in self.restore:
             config["PROPAGATE_EXCEPTIONS"] = value
         self.restore.clear()
-        if self.loop is not None:
-            self.loop.run_until_complete(self.client.aclose())
-            self.loop.close()
-            self.loop = None
-        elif isinstance(self.client, httpx.Client):
-            self.client.close()
+        if self.asgi is not None:
+            self.asgi.close()
+            self.asgi = None
+        if self.http is not None:
+            self.http.close()
+            self.http = None
 
     # -- requests ------------------------------------------------------------------------------
     def send(self, request: HttpRequest) -> HttpResponse:
@@ -105,107 +105,105 @@ class AppTransport:
         if request.purpose in MEDIA_PURPOSES and is_media_url(request.url, self.media):
             return HttpResponse("media", media_ms=self.media.get(request.url, UNKNOWN_MEDIA_MS))
         try:
-            with self.around():
-                status, body, content_type = self.exchange(request)
-        except httpx.TimeoutException:
-            return failure(11205, None, f"no answer from the app within {TIMEOUT_S:g} s")
-        except httpx.TransportError as err:
-            return failure(11205, None, f"could not reach the app: {err or type(err).__name__}")
-        except Exception as err:  # raised inside the user's in-process app
-            return failure(11200, 500, f"the app raised {type(err).__name__}: {one_line(err)}")
-        if status >= 400:
-            return failure(11200, status, f"the app answered HTTP {status}")
+            answer = self.exchange(self.prepare(request))
+        except AppTimedOut:
+            return failure(
+                11205, None, f"no whole answer from the app within {deadline.TIMEOUT_S:g} s"
+            )
+        except AppEndedTheRun as err:
+            return failure(11200, 500, f"the app raised {one_line(err)}")
+        except Unreadable as err:
+            return failure(12100, None, str(err))
+        except Exception as err:  # raised inside the user's in-process app, or the connection
+            return self.failed(err)
+        if answer.status >= 400:
+            return failure(11200, answer.status, f"the app answered HTTP {answer.status}")
         if request.purpose not in DOCUMENT_PURPOSES:
-            return HttpResponse("ok", status=status)
-        if request.purpose in MEDIA_PURPOSES and content_type.startswith("audio/"):
+            return HttpResponse("ok", status=answer.status)
+        if request.purpose in MEDIA_PURPOSES and answer.content_type.startswith("audio/"):
             ms = self.media.get(request.url, UNKNOWN_MEDIA_MS)
-            return HttpResponse("media", media_ms=ms, status=status)
-        if len(body) > MAX_BODY:
-            return failure(12100, status, f"the answer is {len(body):,} characters; too large")
+            return HttpResponse("media", media_ms=ms, status=answer.status)
+        text = answer.text
+        if answer.too_large or len(text) > MAX_BODY:
+            return failure(
+                12100, answer.status, f"the answer is too large: over {MAX_BODY:,} characters"
+            )
         try:
-            document = parse_document(body, self.dialect, source=request.url)
+            document = parse_document(text, self.dialect, source=request.url)
         except DocumentError as err:
             line = f" (line {err.line})" if err.line else ""
             where = f"{err.where}: " if err.where else ""
-            return failure(12100, status, f"not a valid cXML document{line}: {where}{err.message}")
-        return HttpResponse("document", document=document, status=status)
+            return failure(
+                12100, answer.status, f"not a valid cXML document{line}: {where}{err.message}"
+            )
+        return HttpResponse("document", document=document, status=answer.status)
 
-    def exchange(self, request: HttpRequest) -> tuple[int, str, str]:
-        """Send it as the platform does: signed, form-encoded (GET: in the query string)."""
+    def failed(self, err: Exception) -> HttpResponse:
+        if self.http is not None:
+            import httpx
+
+            if isinstance(err, httpx.TimeoutException):
+                return failure(
+                    11205, None, f"no answer from the app within {deadline.TIMEOUT_S:g} s"
+                )
+            if isinstance(err, httpx.TransportError):
+                return failure(11205, None, f"could not reach the app: {one_line(err)}")
+        return failure(11200, 500, f"the app raised {type(err).__name__}: {one_line(err)}")
+
+    def prepare(self, request: HttpRequest) -> Request:
+        """The request as the platform sends it: signed, form-encoded (GET: in the query)."""
         params = dict(request.params)
-        url = request.url
+        url, body = request.url, b""
         if request.method == "GET" and params:
             url += ("&" if "?" in url else "?") + urlencode(params)
         headers = signature_headers(
             self.dialect, self.auth_token, url, {} if request.method == "GET" else params
         )
         headers["User-Agent"] = USER_AGENT
-        kw: dict[str, Any] = {"headers": headers}
         if request.method != "GET":
-            kw["data"] = params
-        target_url = url
-        if self.target.kind == "http":  # the app believes it serves app_url (as behind a proxy)
-            parts = urlsplit(url)
-            target_url = (
-                self.target.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
-            )
-            headers["Host"] = parts.netloc
-            headers["X-Forwarded-Proto"] = parts.scheme
-            headers["X-Forwarded-Host"] = parts.netloc
-        sent = self.client.build_request(request.method, target_url, **kw)
-        if self.loop is not None:
-            return self.loop.run_until_complete(read_async(self.client, sent))
-        return read(self.client, sent)
+            body = urlencode(params).encode()
+            headers["Content-Type"] = FORM
+        return Request(request.method, url, headers, body)
 
+    def exchange(self, request: Request) -> Answer:
+        match self.target.kind:
+            case "wsgi":
 
-# An answer is read up to this many bytes (UTF-8 has at most 4 a character): a larger one is
-# refused (12100) without holding it all, and the whole answer must come within TIMEOUT_S even
-# when it trickles in (httpx's own timeout is per read).
-MAX_BODY_BYTES = 4 * MAX_BODY + 4
+                def wsgi() -> Answer:
+                    with self.around():
+                        return call_wsgi(self.target.app, request)
 
+                return self.limit.run(wsgi, in_process=True)
+            case "asgi":
+                assert self.asgi is not None
+                return self.asgi.call(request, self.around)
+            case _:
+                return self.limit.run(lambda: self.over_http(request), in_process=False)
 
-class Body:
-    """An answer's bytes as they arrive: ``full(chunk)`` says when to stop reading (past
-    MAX_BODY_BYTES), and raises a timeout once TIMEOUT_S have passed since the request."""
-
-    def __init__(self, request: httpx.Request) -> None:
-        self.request = request
-        self.data = bytearray()
-        self.deadline = time.monotonic() + TIMEOUT_S
-
-    def full(self, chunk: bytes) -> bool:
-        self.data += chunk
-        if len(self.data) > MAX_BODY_BYTES:
-            return True
-        if time.monotonic() > self.deadline:
-            raise httpx.ReadTimeout("the answer did not complete", request=self.request)
-        return False
-
-    def answer(self, response: httpx.Response) -> tuple[int, str, str]:
-        text = bytes(self.data).decode(response.encoding or "utf-8", errors="replace")
-        return response.status_code, text, response.headers.get("content-type", "")
-
-
-def read(client: httpx.Client, request: httpx.Request) -> tuple[int, str, str]:
-    response, body = client.send(request, stream=True), Body(request)
-    try:
-        for chunk in response.iter_bytes():
-            if body.full(chunk):
-                break
-        return body.answer(response)
-    finally:
-        response.close()
-
-
-async def read_async(client: httpx.AsyncClient, request: httpx.Request) -> tuple[int, str, str]:
-    response, body = await client.send(request, stream=True), Body(request)
-    try:
-        async for chunk in response.aiter_bytes():
-            if body.full(chunk):
-                break
-        return body.answer(response)
-    finally:
-        await response.aclose()
+    def over_http(self, request: Request) -> Answer:
+        """An app on this machine, asked for the public URL it believes it serves, as behind a
+        proxy: ``Host`` and ``X-Forwarded-Proto`` say what the platform would have asked."""
+        parts = urlsplit(request.url)
+        headers = {
+            **request.headers,
+            "Host": parts.netloc,
+            "X-Forwarded-Proto": parts.scheme,
+            "X-Forwarded-Host": parts.netloc,
+            "Accept-Encoding": "gzip, deflate",
+        }
+        target = self.target.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        sent = self.http.build_request(
+            request.method, target, headers=headers, content=request.body or None
+        )
+        response = self.http.send(sent, stream=True)
+        try:
+            body = Body(response.headers.get("content-encoding"))
+            for chunk in response.iter_raw():  # decompressed here, bounded (answers.Body)
+                if body.add(chunk):
+                    break
+            return body.answer(response.status_code, response.headers.get("content-type", ""))
+        finally:
+            response.close()
 
 
 def failure(code: int, status: int | None, detail: str) -> HttpResponse:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -86,25 +88,110 @@ class HttpClient(TwilioHttpClientBase):
 
 
 # -- in-process: the twilio package's default transport, swapped while a run is live ----------
-ACTIVE: list[RestApi] = []
 ORIGINAL = twilio_http.TwilioHttpClient.request
 
 
+class Runs:
+    """Which run answers a client request made in-process. Each thread has a stack of runs:
+    the run whose app is answering a request in that thread, and the run a thread made (a
+    test's own code between ``advance()`` calls). A thread with none (one an app started for
+    itself) is answered by the one live run; with several live runs it is refused."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.live: list[weakref.ref[RestApi]] = []  # (a run nobody closed goes with its sim)
+        self.threads: dict[int, list[RestApi]] = {}
+
+    def current(self) -> RestApi | None:
+        stack = self.threads.get(threading.get_ident())
+        if stack:
+            return stack[-1]
+        with self.lock:
+            live = [api for ref in self.live if (api := ref()) is not None]
+            return live[0] if len(live) == 1 else None
+
+    def push(self, api: RestApi) -> None:
+        self.threads.setdefault(threading.get_ident(), []).append(api)
+
+    def pop(self, api: RestApi) -> None:
+        ident = threading.get_ident()
+        stack = self.threads.get(ident, [])
+        if api in stack:
+            stack.reverse()
+            stack.remove(api)
+            stack.reverse()
+        if not stack:
+            self.threads.pop(ident, None)
+
+    def start(self, api: RestApi) -> None:
+        with self.lock:
+            self.live = [ref for ref in self.live if ref() is not None] + [weakref.ref(api)]
+            twilio_http.TwilioHttpClient.request = intercepted  # type: ignore[method-assign]
+
+    def stop(self, api: RestApi) -> None:
+        with self.lock:
+            self.live = [ref for ref in self.live if ref() not in (None, api)]
+            for stack in self.threads.values():
+                while api in stack:
+                    stack.remove(api)
+            if not self.live:
+                twilio_http.TwilioHttpClient.request = ORIGINAL  # type: ignore[method-assign]
+
+
+RUNS = Runs()
+
+
+def platform_host(url: str) -> bool:
+    """Whether a URL is the real platform's (the REST API of Twilio or of SignalWire)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("twilio.com", "signalwire.com") or host.endswith(
+        (".twilio.com", ".signalwire.com")
+    )
+
+
 def intercepted(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
-    """TwilioHttpClient.request, while an app handles a request: the run's REST API answers."""
-    return call_api(ACTIVE[-1], method, url, *args[:4], **kwargs)
+    """TwilioHttpClient.request while a run with an in-process app is live: a request to the
+    platform is answered by the run; one to any other host (a ``serve`` on this machine) goes
+    where it was sent."""
+    if not platform_host(url):
+        return ORIGINAL(self, method, url, *args, **kwargs)
+    api = RUNS.current()
+    if api is None:  # several runs are live and this thread belongs to none of them
+        return TwilioResponse(
+            500,
+            '{"code": 20500, "status": 500, "message": "conference-sim: several simulations '
+            "are running in this process and this thread belongs to none of them, so no run "
+            'can answer this request; it was not sent anywhere"}',
+        )
+    return call_api(api, method, url, *args[:4], **kwargs)
+
+
+def api_of(platform: Platform) -> RestApi:
+    api = getattr(platform, "api", None)
+    if api is None:
+        api = platform.api = RestApi(platform)  # type: ignore[attr-defined]
+    return api  # type: ignore[no-any-return]
+
+
+def attach(platform: Platform) -> RestApi:
+    """From now until ``detach``: the twilio clients of this process reach this run (in the
+    thread that made it, and in threads no other run claims)."""
+    api = api_of(platform)
+    RUNS.start(api)
+    RUNS.push(api)
+    return api
+
+
+def detach(platform: Platform) -> None:
+    RUNS.stop(api_of(platform))
 
 
 @contextlib.contextmanager
 def answered_by(platform: Platform) -> Iterator[None]:
-    """While the app handles one request: its twilio clients reach this platform."""
-    api = getattr(platform, "api", None) or RestApi(platform)
-    platform.api = api  # type: ignore[attr-defined]
-    ACTIVE.append(api)
-    twilio_http.TwilioHttpClient.request = intercepted  # type: ignore[method-assign]
+    """While the app handles one request: its twilio clients, in this thread, reach this run."""
+    api = api_of(platform)
+    RUNS.push(api)
     try:
         yield
     finally:
-        ACTIVE.pop()
-        if not ACTIVE:
-            twilio_http.TwilioHttpClient.request = ORIGINAL  # type: ignore[method-assign]
+        RUNS.pop(api)

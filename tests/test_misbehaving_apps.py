@@ -1,0 +1,275 @@
+"""Issue 28: an app cannot end the run, hang it, or reach another run.
+
+* ``BaseException`` from an in-process app (``SystemExit``, ``KeyboardInterrupt`` that the app
+  raises itself, ``asyncio.CancelledError``, ``GeneratorExit``) is the app's failure (11200),
+  never the run's exit: ``check`` still reports the failed expectation (SPEC 9);
+* the documented 15 s limit holds for in-process apps, sync and async, including bodies that
+  never end, and for HTTP apps over the whole exchange (connect, headers, body): 11205;
+* a compressed answer is bounded after decompression (12100, without expanding the rest);
+* two runs in two threads each answer only their own app's clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask import request as flask_request
+from twilio.rest import Client
+
+import conference_sim
+from conference_sim.app import deadline
+
+TOKEN = "c0ffee00c0ffee00c0ffee00c0ffee00"
+CALLS = {"calls": [{"name": "a", "url": "https://app.example/voice", "hangup": 30}]}
+
+
+def failure(timeline) -> dict[str, str]:
+    failed = timeline.events("request-failed")
+    assert len(failed) == 1, [e.event for e in timeline]
+    return failed[0].params
+
+
+def wsgi_raising(err: BaseException):
+    def app(environ: Any, start_response: Any) -> Any:
+        raise err
+
+    return app
+
+
+def asgi_raising(err: BaseException):
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            return
+        raise err
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "err", [SystemExit(3), KeyboardInterrupt(), GeneratorExit(), asyncio.CancelledError()]
+)
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+def test_SPEC9_what_would_end_a_run_is_the_apps_failure_11200(kind, err):
+    app = wsgi_raising(err) if kind == "wsgi" else asgi_raising(err)
+    timeline = conference_sim.run(CALLS, app=app)
+    params = failure(timeline)
+    assert params["ErrorCode"] == "11200"
+    assert type(err).__name__ in params["reason"]
+    assert timeline.events("call-end")[0].params["reason"] == "application-error"
+
+
+def test_SPEC9_check_reports_the_expectation_an_app_that_exits_breaks(tmp_path):
+    # SystemExit inside the app once made `check` exit 0 and print nothing: a silent pass
+    (tmp_path / "quitter.py").write_text(
+        "import sys\ndef app(environ, start_response):\n    sys.exit(0)\n"
+    )
+    (tmp_path / "s.yaml").write_text(
+        "app: quitter:app\n"
+        "calls:\n  - {name: a, url: 'https://app.example/voice', hangup: 30}\n"
+        "expect:\n  timeline: [0 participant-join a]\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "conference_sim", "check", "s.yaml", "--color", "never"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL s.yaml" in done.stdout and "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def short_deadline(monkeypatch):
+    monkeypatch.setattr(deadline, "TIMEOUT_S", 0.5)
+
+
+def sleeping_wsgi(environ: Any, start_response: Any) -> Any:
+    time.sleep(3600)
+
+
+def endless_body_wsgi(environ: Any, start_response: Any) -> Any:
+    start_response("200 OK", [("Content-Type", "text/xml")])
+
+    def body():
+        yield b"<Response>"
+        threading.Event().wait()  # blocks for ever inside the body
+
+    return body()
+
+
+async def sleeping_asgi(scope: Any, receive: Any, send: Any) -> None:
+    if scope["type"] == "lifespan":
+        return
+    await asyncio.sleep(3600)
+
+
+async def endless_body_asgi(scope: Any, receive: Any, send: Any) -> None:
+    if scope["type"] == "lifespan":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    while True:
+        await send({"type": "http.response.body", "body": b" ", "more_body": True})
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    "app", [sleeping_wsgi, endless_body_wsgi, sleeping_asgi, endless_body_asgi],
+    ids=lambda a: a.__name__,
+)  # fmt: skip
+def test_SPEC9_an_in_process_app_that_never_answers_is_11205_at_the_limit(app, short_deadline):
+    started = time.monotonic()
+    timeline = conference_sim.run(CALLS, app=app)
+    assert failure(timeline)["ErrorCode"] == "11205"
+    assert time.monotonic() - started < 5
+
+
+def test_SPEC9_the_limit_holds_off_the_main_thread_too(short_deadline):
+    out: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: out.append(conference_sim.run(CALLS, app=sleeping_wsgi))
+    )
+    worker.start()
+    worker.join(10)
+    assert out and failure(out[0])["ErrorCode"] == "11205"
+
+
+def slow_headers_server() -> tuple[socket.socket, str]:
+    """A server that accepts and then sends its headers one byte a second."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+
+            def trickle(c: socket.socket = conn) -> None:
+                try:
+                    c.recv(65536)
+                    for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n":
+                        c.sendall(bytes([byte]))
+                        time.sleep(0.2)
+                except OSError:
+                    pass
+
+            threading.Thread(target=trickle, daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_SPEC9_an_http_app_whose_headers_trickle_is_11205_over_the_whole_exchange(short_deadline):
+    listener, url = slow_headers_server()
+    try:
+        started = time.monotonic()
+        timeline = conference_sim.run(CALLS, app=url)
+    finally:
+        listener.close()
+    assert failure(timeline)["ErrorCode"] == "11205"
+    assert time.monotonic() - started < 5
+
+
+def test_SPEC9_a_compressed_answer_is_bounded_after_decompression():
+    bomb = gzip.compress(b"<Response><Say>" + b"a" * 200_000_000, compresslevel=9)
+    assert len(bomb) < 1_000_000  # small on the wire
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Encoding", "gzip")])
+        return [bomb]
+
+    timeline = conference_sim.run(CALLS, app=app)
+    params = failure(timeline)
+    assert params["ErrorCode"] == "12100" and "too large" in params["reason"]
+
+
+def test_SPEC9_a_compressed_valid_answer_is_read():
+    doc = b"<Response><Say>hello</Say></Response>"
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Encoding", "gzip")])
+        return [gzip.compress(doc)]
+
+    timeline = conference_sim.run(CALLS, app=app)
+    assert not timeline.events("request-failed")
+    assert timeline.events("call-end")[0].params["reason"] == "document-end"
+
+
+def room_app(label: str) -> Flask:
+    app = Flask(f"room-{label}")
+
+    @app.post("/voice")
+    def voice() -> Any:
+        return (
+            '<Response><Dial><Conference statusCallback="https://app.example/events" '
+            'statusCallbackEvent="join">room</Conference></Dial></Response>'
+        )
+
+    @app.post("/events")
+    def events() -> Any:
+        form = flask_request.form
+        client = Client(form["AccountSid"], TOKEN)
+        time.sleep(0.01)  # let the other run's thread interleave
+        rooms = client.conferences.list()
+        app.seen.append({r.sid for r in rooms} == {form["ConferenceSid"]})  # type: ignore[attr-defined]
+        return "", 204
+
+    app.seen = []  # type: ignore[attr-defined]
+    return app
+
+
+def test_SPEC10_two_runs_in_two_threads_each_answer_only_their_own_apps_clients():
+    apps = [room_app("one"), room_app("two")]
+    seeds = [1, 2]  # other SIDs: a client reaching the wrong run sees another room
+    data = {"calls": [{"name": f"c{i}", "at": i, "url": "https://app.example/voice", "hangup": 20}
+                      for i in range(5)]}  # fmt: skip
+    results: list[Any] = [None, None]
+
+    def go(i: int) -> None:
+        results[i] = conference_sim.run(data, app=apps[i], seed=seeds[i])
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for app in apps:
+        assert app.seen and all(app.seen), app.seen  # type: ignore[attr-defined]
+    for result in results:
+        assert not result.events("request-failed")
+
+
+def test_SPEC9_a_lifespan_startup_runs_before_the_first_request():
+    from fastapi import FastAPI
+    from fastapi.responses import Response
+
+    state: dict[str, Any] = {}
+
+    async def lifespan(app: Any):
+        state["ready"] = True
+        yield
+        state["closed"] = True
+
+    api = FastAPI(lifespan=lifespan)
+
+    @api.post("/voice")
+    async def voice() -> Response:
+        text = "<Response><Say>ready</Say></Response>" if state.get("ready") else "nope"
+        return Response(textwrap.dedent(text), media_type="text/xml")
+
+    timeline = conference_sim.run(CALLS, app=api)
+    assert not timeline.events("request-failed")
+    assert state.get("closed") is True
