@@ -135,7 +135,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     transport = connect(scenario, args.app, where="--app")
     sink = CaptureSink()
     sim = Simulation(scenario, sinks=[sink], transport=transport)
-    return serve(sim, sink, host="127.0.0.1", port=args.port)
+    token = args.token if args.token is not None else os.environ.get("CONFERENCE_SIM_TOKEN")
+    return serve(sim, sink, host=args.host, port=args.port, quiet=args.quiet, token=token or None)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -174,7 +174,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
     serve.add_argument("--port", type=port, default=0, help="the port (default 0: any free)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the loopback address to listen on: 127.0.0.1 (default), ::1 or localhost",
+    )
     serve.add_argument("--app", metavar="APP", help=APP_HELP)
+    serve.add_argument(
+        "--token",
+        metavar="TOKEN",
+        default=None,
+        help="the /_sim/ control endpoints answer only requests with 'Authorization: Bearer "
+        "TOKEN' (default: $CONFERENCE_SIM_TOKEN if set, else no token)",
+    )
+    serve.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
     explore.add_argument(
         "--examples", type=count, default=100, metavar="N", help="how many random scenarios"
     )

@@ -20,9 +20,14 @@ class ApiRequest(Request):
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: int, message: str) -> None:
+    """The platform's error answer; ``allow`` lists the methods a 405's resource takes."""
+
+    def __init__(
+        self, status: int, code: int, message: str, *, allow: tuple[str, ...] | list[str] = ()
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.allow = tuple(allow)
 
 
 def json_response(body: Any, status: int = 200) -> Response:

@@ -57,6 +57,22 @@ def routes() -> list[Rule]:
     ]
 
 
+def utf8_form(request: Request) -> None:
+    """A form body must be UTF-8 (raw and percent-decoded): werkzeug would replace what is not,
+    so the request would act with other values than were sent. A 400 instead."""
+    from urllib.parse import parse_qsl
+
+    data = request.get_data(cache=True)
+    if not data or request.mimetype != "application/x-www-form-urlencoded":
+        return
+    try:
+        parse_qsl(data.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise ApiError(
+            400, 21200, "the request body is not UTF-8; parameters must be sent as UTF-8"
+        ) from None
+
+
 class RestApi:
     """WSGI: ``RestApi(platform)(environ, start_response)``."""
 
@@ -77,7 +93,12 @@ class RestApi:
         try:
             return self.route(request)
         except ApiError as err:
-            return json_response(resources.error(err.code, err.message, err.status), err.status)
+            response = json_response(resources.error(err.code, err.message, err.status), err.status)
+            if err.status == 401:
+                response.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+            if err.allow:
+                response.headers["Allow"] = ", ".join(err.allow)
+            return response
         except Exception as err:  # never a crash: the caller gets the platform's 500
             message = f"internal error: {type(err).__name__}: {err}"
             return json_response(resources.error(20500, message, 500), 500)
@@ -89,12 +110,17 @@ class RestApi:
             raise not_found(path)
         try:
             endpoint, args = self.urls.bind("api").match(path[len(prefix) :], request.method)
-        except MethodNotAllowed:
-            raise ApiError(405, 20004, f"Method {request.method} not allowed for {path}") from None
+        except MethodNotAllowed as err:
+            raise ApiError(
+                405, 20004, f"Method {request.method} not allowed for {path}",
+                allow=sorted(err.valid_methods or ()),
+            ) from None  # fmt: skip
         except (NotFound, HTTPException):
             raise not_found(path) from None
         account = self.authenticate(request, args.pop("account"))
         try:
+            if request.method == "POST":
+                utf8_form(request)
             params = request.form if request.method == "POST" else request.args
         except RequestEntityTooLarge:
             raise ApiError(
@@ -103,14 +129,14 @@ class RestApi:
                 f"the request body is too large; at most {ApiRequest.MAX_BODY:,} bytes "
                 "are accepted",
             ) from None
-        if request.method != "GET" and self.platform.sim.finished:
+        if request.method not in ("GET", "HEAD") and self.platform.sim.finished:
             raise ApiError(
                 400,
                 20001,
                 "the simulated run has ended (its clock stopped at "
                 f"{self.platform.sim.now / 1000:g} s): nothing more can happen in it",
             )
-        handler = HANDLERS[endpoint, request.method]
+        handler = HANDLERS[endpoint, "GET" if request.method == "HEAD" else request.method]
         with self.platform.lock if not self.platform.deferred else contextlib.nullcontext():
             return handler(self, account, path, params, **args)
 
