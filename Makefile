@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/app_overhead.py
 	$(BIN)/python bench/suite.py
+	$(BIN)/python bench/serve_load.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check conference_sim tests bench scenarios docs
