@@ -16,6 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+
+try:  # the C functions under signal's (which wrap each number and handler in an enum)
+    import _signal as raw_signal
+except ImportError:  # pragma: no cover - another Python
+    raw_signal = signal  # type: ignore[assignment]
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -63,19 +68,19 @@ def alarm(seconds: float) -> Iterator[None]:
         pressed[0] = True
         raise UserInterrupt
 
-    before_alarm = signal.signal(signal.SIGALRM, ring)
-    before_int = signal.getsignal(signal.SIGINT)
+    before_alarm = raw_signal.signal(signal.SIGALRM, ring)
+    before_int = raw_signal.getsignal(signal.SIGINT)
     if before_int is signal.default_int_handler:
-        signal.signal(signal.SIGINT, ctrl_c)
+        raw_signal.signal(signal.SIGINT, ctrl_c)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
     try:
         yield
     finally:
         armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, before_alarm)
+        raw_signal.signal(signal.SIGALRM, before_alarm)
         if before_int is signal.default_int_handler:
-            signal.signal(signal.SIGINT, before_int)
+            raw_signal.signal(signal.SIGINT, before_int)
 
 
 class Worker:

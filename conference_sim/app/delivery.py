@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from ..dialects import Dialect
 from ..engine.media import UNKNOWN_MEDIA_MS, is_media_url
@@ -34,7 +34,7 @@ from . import deadline
 from .answers import MAX_BODY, Answer, Body, Unreadable
 from .deadline import AppEndedTheRun, AppTimedOut, Deadline
 from .inprocess import AsgiApp, Request, call_wsgi
-from .signing import signature_headers
+from .signing import form_encode, signature_headers
 from .target import Target
 
 USER_AGENT = "conference-sim (TwilioProxy/1.1 compatible)"
@@ -155,13 +155,13 @@ class AppTransport:
         params = dict(request.params)
         url, body = request.url, b""
         if request.method == "GET" and params:
-            url += ("&" if "?" in url else "?") + urlencode(params)
+            url += ("&" if "?" in url else "?") + form_encode(params)
         headers = signature_headers(
             self.dialect, self.auth_token, url, {} if request.method == "GET" else params
         )
         headers["User-Agent"] = USER_AGENT
         if request.method != "GET":
-            body = urlencode(params).encode()
+            body = form_encode(params).encode()
             headers["Content-Type"] = FORM
         return Request(request.method, url, headers, body)
 

@@ -99,25 +99,45 @@ def call_wsgi(app: Callable[..., Iterable[bytes]], request: Request) -> Answer:
 
 # -- ASGI ----------------------------------------------------------------------------------------
 class AsgiApp:
-    """An ASGI app on one event loop kept for the run, in a thread of its own; its lifespan
-    (startup and shutdown) is run around the run when the app supports it."""
+    """An ASGI app on one event loop kept for the run; its lifespan (startup and shutdown) is
+    run around the run when the app supports it. In the main thread with no loop running, the
+    loop runs in that thread, for each request in turn (an alarm bounds what blocks it);
+    elsewhere (inside an async test, in another thread) in a thread of its own."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.loop = asyncio.new_event_loop()
-        started = threading.Event()
+        self.in_thread = deadline.in_main_thread() and asyncio_running() is None
+        self.thread: threading.Thread | None = None
+        if not self.in_thread:
+            started = threading.Event()
 
-        def run_loop() -> None:
-            asyncio.set_event_loop(self.loop)
-            started.set()
-            self.loop.run_forever()
+            def run_loop() -> None:
+                asyncio.set_event_loop(self.loop)
+                started.set()
+                self.loop.run_forever()
 
-        self.thread = threading.Thread(target=run_loop, name="conference-sim asgi", daemon=True)
-        self.thread.start()
-        started.wait()
+            self.thread = threading.Thread(target=run_loop, name="conference-sim asgi", daemon=True)
+            self.thread.start()
+            started.wait()
         self.shutdown: asyncio.Queue[dict[str, str]] | None = None
-        self.lifespan: concurrent.futures.Future[Any] | None = None
+        self.lifespan: Any = None
         self.start_lifespan()
+
+    def run(self, coroutine: Any, seconds: float) -> Any:
+        """The coroutine's result, run on the app's loop; TimeoutError past ``seconds``."""
+        if self.in_thread:
+            with deadline.alarm(seconds + 1):  # (a coroutine that blocks its own loop)
+                try:
+                    return self.loop.run_until_complete(asyncio.wait_for(coroutine, seconds))
+                except TimeoutError:
+                    raise TimeoutError from None
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result(seconds)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError from None
 
     def start_lifespan(self) -> None:
         ready: concurrent.futures.Future[bool] = concurrent.futures.Future()
@@ -143,17 +163,18 @@ class AsgiApp:
             if not ready.done():
                 ready.set_result(False)
 
-        self.lifespan = asyncio.run_coroutine_threadsafe(lifespan(), self.loop)
-        with contextlib.suppress(concurrent.futures.TimeoutError):
-            ready.result(deadline.TIMEOUT_S)
+        async def started() -> Any:
+            self.lifespan = asyncio.ensure_future(lifespan())
+            return await asyncio.wrap_future(ready)
+
+        with contextlib.suppress(TimeoutError, AppTimedOut):
+            self.run(started(), deadline.TIMEOUT_S)
 
     def call(self, request: Request, around: Callable[[], Any]) -> Answer:
         """The app's answer; ``around()`` is entered on the loop while the app answers."""
-        future = asyncio.run_coroutine_threadsafe(self.exchange(request, around), self.loop)
         try:
-            return future.result(deadline.TIMEOUT_S)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
+            return self.run(self.exchange(request, around), deadline.TIMEOUT_S)  # type: ignore[no-any-return]
+        except (TimeoutError, AppTimedOut):
             raise AppTimedOut(f"no answer within {deadline.TIMEOUT_S:g} s") from None
         except GeneratorExit as err:  # raised by the app itself
             raise AppEndedTheRun(err) from None
@@ -218,22 +239,29 @@ class AsgiApp:
         return out["body"].answer(out["status"], header(out["headers"], "content-type"))  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        if self.shutdown is not None and self.lifespan is not None and not self.lifespan.done():
-            self.loop.call_soon_threadsafe(self.shutdown.put_nowait, {"type": "lifespan.shutdown"})
-            with contextlib.suppress(
-                concurrent.futures.TimeoutError, concurrent.futures.CancelledError
-            ):
-                self.lifespan.result(deadline.TIMEOUT_S)
-
-        async def cancel_the_rest() -> None:  # an app still at work (one cut off at the limit)
+        async def finish() -> None:
+            if self.shutdown is not None and self.lifespan is not None and not self.lifespan.done():
+                self.shutdown.put_nowait({"type": "lifespan.shutdown"})
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(asyncio.shield(self.lifespan), deadline.TIMEOUT_S)
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
+            for task in tasks:  # an app still at work (one cut off at the limit)
                 task.cancel()
-            await asyncio.wait(tasks, timeout=1) if tasks else None
+            if tasks:
+                await asyncio.wait(tasks, timeout=1)
 
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(cancel_the_rest(), self.loop).result(5)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(deadline.TIMEOUT_S)
-        if not self.thread.is_alive():
-            self.loop.close()
+        with contextlib.suppress(BaseException):
+            self.run(finish(), deadline.TIMEOUT_S + 5)
+        if self.thread is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(deadline.TIMEOUT_S)
+            if self.thread.is_alive():
+                return
+        self.loop.close()
+
+
+def asyncio_running() -> Any:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

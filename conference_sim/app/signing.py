@@ -7,11 +7,25 @@ sorted order, base64-encoded: what ``twilio.request_validator.RequestValidator``
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping
+from urllib.parse import quote_plus
 
 from ..dialects import Dialect
+
+
+@functools.lru_cache(maxsize=8192)
+def quoted(text: str) -> str:
+    """One form value or name as ``urlencode`` writes it (the same values recur: SIDs, event
+    names, ``true``/``false``)."""
+    return quote_plus(text)
+
+
+def form_encode(params: Mapping[str, str]) -> str:
+    """``urllib.parse.urlencode(params)``, byte for byte, for the platform's string params."""
+    return "&".join(f"{quoted(k)}={quoted(v)}" for k, v in params.items())
 
 
 def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
