@@ -144,8 +144,38 @@ class HangupCall(ParticipantAction):
     verb: ClassVar[str] = "hangup"
 
 
+@frozen(kw_only=True)
+class CreateCall(Action):
+    """Calls create (SPEC 11): dial ``to`` (E.164, ``client:NAME``, ``sip:URI``) from
+    ``from_``; on answer the call runs ``document`` or what ``url`` answers. ``ignored`` names
+    the documented parameters the simulator accepts without modelling them."""
+
+    to: str
+    from_: str
+    account: str = "default"
+    url: str | None = None
+    method: str = "POST"
+    document: Document | None = None
+    fallback_url: str | None = None
+    fallback_method: str = "POST"
+    status_callback: str | None = None
+    status_callback_event: tuple[str, ...] = ("completed",)
+    status_callback_method: str = "POST"
+    timeout_ms: int = 60_000
+    time_limit_ms: int | None = None
+    machine_detection: str | None = None
+    caller_id: str | None = None
+    name: str = ""
+    call_sid: str = ""
+    ignored: tuple[str, ...] = ()
+    verb: ClassVar[str] = "create"
+    target_field: ClassVar[str] = "to"
+
+
 PARTICIPANT_ACTIONS: dict[str, type[ParticipantAction]] = {
     c.verb: c for c in (Mute, Unmute, Hold, Unhold, Kick, Update, RedirectCall, HangupCall)
 }
 ROOM_ACTIONS: dict[str, type[RoomAction]] = {c.verb: c for c in (End, Announce, AddParticipant)}
-ACTIONS: dict[str, type[Action]] = {**PARTICIPANT_ACTIONS, **ROOM_ACTIONS}
+ACTIONS: dict[str, type[Action]] = {
+    **PARTICIPANT_ACTIONS, **ROOM_ACTIONS, CreateCall.verb: CreateCall
+}  # fmt: skip

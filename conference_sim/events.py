@@ -24,7 +24,7 @@ KNOWN_EVENTS = (
     "announcement-start",
     "attribute-ignored", "callback-unsubscribed", "document-invalid", "document-missing",
     "action-failed", "clock-stopped", "request-failed", "callback-failed",
-    "call-progress", "audio-loop",
+    "call-progress", "audio-loop", "bridge-start", "bridge-end",
 )  # fmt: skip
 
 

@@ -129,15 +129,41 @@ class Hangup:
 
 
 @frozen
+class Target:
+    """One party a ``<Dial>`` rings: a ``<Number>``, ``<Client>``, ``<Sip>`` or bare number.
+    ``address`` is what the call's ``To`` says (E.164, ``client:NAME``, ``sip:URI``), the key
+    of the scenario's ``callees:``; ``url`` is the whisper document the callee hears before the
+    bridge; the status callback gets the leg's call progress."""
+
+    kind: str  # number, client, sip
+    address: str
+    url: str | None = None
+    method: str = "POST"
+    status_callback: str | None = None
+    status_callback_event: tuple[str, ...] = ("completed",)
+    status_callback_method: str = "POST"
+    send_digits: str | None = None
+    ignored: tuple[str, ...] = ()
+
+
+@frozen
 class Dial:
-    room: str
+    """``<Dial>``: one seam for every noun. A ``<Conference>`` noun gives ``room`` and
+    ``attrs``; ``<Number>``, ``<Client>``, ``<Sip>`` (or a bare number) give ``targets``, rung
+    at once, the first to answer bridged to the caller."""
+
+    room: str | None
     attrs: ConferenceAttrs
     action: str | None = cxml("action", "url")
     method: str = cxml("method", "choice", "POST", allowed=METHODS)
     time_limit_ms: int = cxml("timeLimit", "seconds", 14_400_000)  # S5: 4 h on both platforms
     hangup_on_star: bool = cxml("hangupOnStar", "bool", False)
+    timeout_ms: int = cxml("timeout", "dial-timeout", 30_000)
+    caller_id: str | None = cxml("callerId", "text")
+    answer_on_bridge: bool = cxml("answerOnBridge", "bool", False)
     line: int | None = None
     ignored: tuple[str, ...] = ()  # attributes the platforms know and the simulator does not model
+    targets: tuple[Target, ...] = ()
 
 
 DIAL_ATTRIBUTES = cxml_fields(Dial)
@@ -186,13 +212,17 @@ class CallSpec:
 
 @frozen
 class Callee:
-    """What the party at a dialled number does (SPEC 10 participant create): ``answer`` after
-    ``answer_ms``, or ``busy``, ``no-answer``, ``failed``; then hang up ``hangup_ms`` after
-    answering (None: never)."""
+    """What the party at a dialled address does (SPEC 10, 11): ``answer`` after ``answer_ms``,
+    or ``busy``, ``no-answer``, ``failed``; then hang up ``hangup_ms`` after answering (None:
+    never). ``answered_by`` is what machine detection finds (``human``, ``machine_start``…);
+    ``presses`` and ``speech`` are timed from the answer."""
 
     outcome: str = "answer"
     answer_ms: int = 5000
     hangup_ms: int | None = None
+    answered_by: str = "human"
+    presses: tuple[Press, ...] = ()
+    speech: tuple[Speech, ...] = ()
 
 
 @frozen

@@ -148,7 +148,10 @@ def test_SPEC10_participant_create_rings_answers_and_joins_with_callbacks(world)
     )
     sim.advance(120_000)
     progress = [(e.t, e.params["CallStatus"]) for e in sink.events if e.event == "call-progress"]
-    assert progress == [(30, "queued"), (30, "ringing"), (33, "in-progress"), (93, "completed")]
+    # CP1: the initiated event says CallStatus=initiated; SequenceNumber counts every event
+    assert progress == [(30, "initiated"), (30, "ringing"), (33, "in-progress"), (93, "completed")]
+    numbers = [e.params["SequenceNumber"] for e in sink.events if e.event == "call-progress"]
+    assert numbers == ["0", "1", "2", "3"]
     assert all(
         e.requests[0].purpose == "callStatusCallback"
         for e in sink.events

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from ..actions import AddParticipant
 from ..events import Request
 from ..model import CallSpec, Dial, Document
 from ..states import CallState
@@ -21,13 +20,15 @@ from . import script
 from .causes import FAILED, HUNG_UP, DialOver, HungUp, Redirected
 from .clock import URGENT, interrupt
 from .fetching import runnable
-from .params import dial_params, rfc2822, voice_params
+from .params import dial_params, voice_params
 from .participant import Participant
 from .requests import HttpRequest
 
 if TYPE_CHECKING:
+    from .bridge import Bridge
     from .core import Engine
     from .eventlog import EventLogger
+    from .legs import Leg
 
 
 class Call:
@@ -37,8 +38,10 @@ class Call:
         "account",
         "account_sid",
         "action_answer",
+        "bridge",
         "clock",
         "created_ms",
+        "deleted",
         "ended",
         "ended_ms",
         "hop_ms",
@@ -71,12 +74,14 @@ class Call:
         self.name = spec.name
         self.account = spec.account
         self.sid = sid or sim.directory.sid("CA", spec.name)
-        self.outbound: Leg | None = None  # a call the REST API dialled (participant create)
+        self.outbound: Leg | None = None  # a call the platform dialled: its progress
+        self.bridge: Bridge | None = None  # a <Dial> of numbers under way (this call dialled)
         self.account_sid = sim.directory.account_sid(spec.account)
         self.participant: Participant | None = None
         self.talking = False
         self.hung_up = False
         self.ended = False
+        self.deleted = False  # (the REST API removed its record: Calls DELETE)
         self.started = False
         # the resource's times (SPEC 10): made, answered, ended, last changed; they move only
         # when the call changes, never on a fetch
@@ -94,7 +99,7 @@ class Call:
 
     @property
     def direction(self) -> str:
-        return "outbound-api" if self.outbound is not None else "inbound"
+        return self.outbound.direction if self.outbound is not None else "inbound"
 
     @property
     def state(self) -> CallState:
@@ -103,18 +108,29 @@ class Call:
         return CallState.CONNECTED if self.started else CallState.NOT_ARRIVED
 
     # -- scenario steps --------------------------------------------------------------------------
-    def arrive(self) -> None:
-        """call-start; a call with a voice URL asks the app for its first document (SPEC 9)."""
+    def arrive(self, fallback: tuple[str | None, str] = (None, "POST")) -> None:
+        """call-start; a call with a voice URL asks the app for its first document (SPEC 9):
+        an inbound call while it rings, a call the platform dialled once it is answered (with
+        ``AnsweredBy`` when machine detection was asked for). When that request fails and a
+        ``fallback`` URL is given, the fallback is asked (with ``ErrorCode`` and ``ErrorUrl``)."""
         self.started = True
         self.started_ms = self.updated_ms = self.clock.now_ms
         self.sim.directory.call_started()
         document, requests = self.spec.document, []
         if self.spec.url is not None:
-            request = HttpRequest(
-                "voice", self.spec.url, self.spec.method, voice_params(self, "ringing")
-            )
+            params = voice_params(self, "ringing" if self.outbound is None else "in-progress")
+            if self.outbound is not None and self.outbound.answered_by is not None:
+                params["AnsweredBy"] = self.outbound.answered_by
+            request = HttpRequest("voice", self.spec.url, self.spec.method, params)
             answer = self.sim.send(request)
             requests.append(Request("voice", request.url, request.method, answer.status))
+            if answer.kind == "failed" and fallback[0] is not None:
+                self.sim.documents.report(request, answer, self.log)
+                failed_params = {**params, "ErrorCode": str(answer.error_code),
+                                 "ErrorUrl": request.url}  # fmt: skip
+                request = HttpRequest("voice", fallback[0], fallback[1], failed_params)
+                answer = self.sim.send(request)
+                requests.append(Request("fallbackUrl", request.url, request.method, answer.status))
         self.log.info(
             "call-start",
             kind="call",
@@ -135,6 +151,8 @@ class Call:
         self.hung_up = True
         if self.participant is not None:
             self.participant.room.remove(self.participant, "hangup")
+        if self.bridge is not None:
+            self.bridge.hung_up(self)
         self.end(reason)
         self.end_stay(HUNG_UP)
 
@@ -147,6 +165,8 @@ class Call:
         p = self.participant
         if p is not None and p.dial.hangup_on_star and "*" in digits:
             p.room.remove(p, "hangup-on-star")
+        if self.bridge is not None and "*" in digits:
+            self.bridge.star(self)
 
     def run(self, document: Document) -> Generator[simpy.Event, Any, None]:
         """The call's process (see :mod:`.script`)."""
@@ -156,6 +176,8 @@ class Call:
         """REST call update (Url/Twiml): leave the conference (no Dial action), run document."""
         if self.participant is not None:
             self.participant.room.remove(self.participant, "redirect")
+        if self.bridge is not None:
+            self.bridge.drop()
         self.interrupt(Redirected(document, url))
 
     def interrupt(self, cause: object) -> None:
@@ -199,11 +221,16 @@ class Call:
         joined_ms: int | None,
         send_action: bool = True,
         log: EventLogger | None = None,
+        extra: dict[str, str] | None = None,
     ) -> None:
         """dial-end, and the request to the Dial action: its answer is what the call runs next
         (kept for ``after_dial``); after a hang-up the platform still sends it."""
         stay = 0 if joined_ms is None else self.clock.now_ms - joined_ms
         params = dial_params(self, status, error, stay)
+        if extra is not None:  # a dial of targets (DL3): DialCallSid and its own duration
+            params.update(extra)
+            if not self.sim.dialect.dial_bridged:
+                params.pop("DialBridged", None)
         requests = []
         if verb.action is not None and send_action:
             request = HttpRequest("action", verb.action, verb.method, params)
@@ -227,52 +254,6 @@ class Call:
             params={"CallSid": self.sid, "CallStatus": "completed", "reason": reason},
         )
         if self.outbound is not None:
-            self.outbound.progress("completed")
+            self.outbound.progress("completed", duration_ms=self.clock.now_ms - self.started_ms
+                                   if self.started_ms is not None else 0)  # fmt: skip
         self.sim.directory.call_ended(self)
-
-
-# call-progress status -> the StatusCallbackEvent keyword that subscribes to it
-PROGRESS = {
-    "queued": "initiated",
-    "ringing": "ringing",
-    "in-progress": "answered",
-    "completed": "completed",
-    "busy": "completed",
-    "no-answer": "completed",
-    "failed": "completed",
-}
-
-
-class Leg:
-    """The progress of one dialled call: its status, and the callbacks it owes."""
-
-    def __init__(self, call: Call, action: AddParticipant) -> None:
-        self.call = call
-        self.action = action
-        self.status = "queued"
-        self.sequence = 0
-
-    def progress(self, status: str) -> None:
-        """The call's status changes: a call-progress event, a callback if subscribed."""
-        self.status = status
-        call, action = self.call, self.action
-        params = {
-            "CallSid": call.sid,
-            "AccountSid": call.account_sid,
-            "From": call.spec.from_,
-            "To": call.spec.to,
-            "CallStatus": status,
-            "Direction": "outbound-api",
-            "ApiVersion": "2010-04-01",
-            "CallbackSource": "call-progress-events",
-            "Timestamp": rfc2822(call.sim.scenario.start, call.clock.now_ms),
-        }
-        requests = []
-        if action.status_callback and PROGRESS[status] in action.status_callback_event:
-            params["SequenceNumber"] = str(self.sequence)
-            self.sequence += 1
-            method = action.status_callback_method
-            requests.append(Request("callStatusCallback", action.status_callback, method))
-        call.log.bind(conference=action.conference).info(
-            "call-progress", kind="call", params=params, requests=requests
-        )

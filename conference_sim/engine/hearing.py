@@ -3,7 +3,8 @@
 Derived from live state, never stored: a held participant hears its hold audio; a participant of
 a conference not yet started hears its wait audio; in a started conference a participant hears
 everyone who is neither muted nor held, except coaches, whom only their coached call hears (C1).
-An announcement is heard on top of that. A call outside any conference hears its own document.
+An announcement is heard on top of that. A call outside any conference hears its own document;
+two calls a ``<Dial>`` bridged hear each other (DL1).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Hearing:
 
     call: str
     conference: str | None
-    state: str  # in-conference, waiting, held, outside, ended
+    state: str  # in-conference, waiting, held, bridged, outside, ended
     audio: str | None
     voices: tuple[str, ...] = ()
 
@@ -49,6 +50,11 @@ def hearing(sim: Engine) -> dict[str, Hearing]:
     out: dict[str, Hearing] = {}
     for name, call in sim.directory.calls.items():
         p = call.participant
+        bridge = call.bridge
+        if bridge is not None and bridge.bridged_ms is not None and bridge.winner is not None:
+            other = bridge.winner if bridge.call is call else bridge.call  # DL1: each other
+            out[name] = Hearing(name, None, "bridged", None, (other.name,))
+            continue
         if p is None:
             state = "outside" if call.state == CallState.CONNECTED else str(call.state)
             out[name] = Hearing(name, None, state, call.now_playing)

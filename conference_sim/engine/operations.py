@@ -13,6 +13,7 @@ from ..actions import (
     Action,
     AddParticipant,
     Announce,
+    CreateCall,
     End,
     HangupCall,
     Hold,
@@ -30,7 +31,8 @@ from ..model import Document
 from . import params as cb
 from . import sounds
 from .audio import Player
-from .outbound import dial_out
+from .legs import end_unanswered
+from .outbound import dial_out, place_call
 from .params import voice_params
 from .requests import HttpRequest
 
@@ -44,6 +46,9 @@ def apply(sim: Engine, action: Action) -> None:
     """Carry out one REST operation now."""
     if isinstance(action, AddParticipant):  # the room may not exist yet: the join creates it
         dial_out(sim, action)
+        return
+    if isinstance(action, CreateCall):
+        place_call(sim, action)
         return
     if isinstance(action, RedirectCall | HangupCall):
         apply_to_call(sim, action)
@@ -84,6 +89,15 @@ def apply(sim: Engine, action: Action) -> None:
 def apply_to_call(sim: Engine, action: RedirectCall | HangupCall) -> None:
     """Calls/{CallSid} update: hang up, or move the call to another document."""
     call = sim.directory.find_call(action.call)
+    if (
+        isinstance(action, HangupCall)
+        and call is not None
+        and not call.ended
+        and not call.started
+        and call.outbound is not None
+    ):  # a call still queued or ringing: canceled (Status=canceled or completed alike)
+        end_unanswered(sim, call, "canceled")
+        return
     if call is None or call.ended or not call.started:
         missing(sim, action, f"{action.call!r} is not a live call")
         return

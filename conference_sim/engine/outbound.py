@@ -1,5 +1,5 @@
-"""Participant create (SPEC 10): the platform dials a number and puts whoever answers into the
-conference.
+"""The calls the REST API makes: participant create (SPEC 10), which dials a number and puts
+whoever answers into the conference, and calls create (SPEC 11), which runs a document.
 
 The call is ``queued`` and rings at once (``initiated``, ``ringing``); what the callee does comes
 from the scenario's ``callees:`` (default: answers after 5 s). On answer the call runs one
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..actions import AddParticipant
+from ..actions import AddParticipant, CreateCall
 from ..model import Callee, CallSpec, Dial, Document
+from .legs import Leg, end_unanswered, ring
 from .participant import Participant
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 def dial_out(sim: Engine, action: AddParticipant) -> Call:
     """Create the call now; schedule what its callee does."""
-    from .call import Call, Leg
+    from .call import Call
 
     callee = sim.scenario.callees.get(action.to, Callee())
     now = sim.now
@@ -41,44 +42,96 @@ def dial_out(sim: Engine, action: AddParticipant) -> Call:
         hangup_ms=None if callee.hangup_ms is None else answer_at + callee.hangup_ms,
     )
     call = Call(sim, spec, sid=action.call_sid or None, created_ms=now)
-    leg = call.outbound = Leg(call, action)
+    call.outbound = Leg(
+        call,
+        direction="outbound-api",
+        status_callback=action.status_callback,
+        events=action.status_callback_event,
+        method=action.status_callback_method,
+        conference=action.conference,
+    )
     sim.directory.add_call(call)
-    leg.progress("queued")
-    if callee.outcome == "failed":
-        fail(sim, call, "failed")
-        return call
-    leg.progress("ringing")
-    if callee.outcome == "busy":
-        sim.at(now + 1000, lambda: fail(sim, call, "busy"))
-    elif callee.outcome == "no-answer" or callee.answer_ms > action.timeout_ms:
-        sim.at(now + action.timeout_ms, lambda: fail(sim, call, "no-answer"))
-    else:
-        sim.at(answer_at, lambda: answered(call))
+
+    def answered() -> None:
+        if call.ended:
+            return
+        assert call.outbound is not None
+        call.outbound.progress("in-progress")
+        call.arrive()
         if spec.hangup_ms is not None:
             sim.at(spec.hangup_ms, call.hangup)
+
+    ring(sim, call, callee, action.timeout_ms, answered=answered,
+         failed=lambda status: fail(sim, call, action, status))  # fmt: skip
     return call
 
 
-def answered(call: Call) -> None:
-    if call.ended:
-        return
-    assert call.outbound is not None
-    call.outbound.progress("in-progress")
-    call.arrive()
-
-
-def fail(sim: Engine, call: Call, status: str) -> None:
+def fail(sim: Engine, call: Call, action: AddParticipant, status: str) -> None:
     """The callee never answered: the call ends; the room hears of a failed add."""
     if call.ended:
         return
-    leg = call.outbound
-    assert leg is not None
-    room = sim.directory.room(call.account, leg.action.conference)
+    room = sim.directory.room(call.account, action.conference)
     if room is not None:  # the room is told with a leave and no join (participant_add_failed)
-        p = Participant(room, call, Dial(room=room.name, attrs=leg.action.attrs), None)
+        p = Participant(room, call, Dial(room=room.name, attrs=action.attrs), None)
         extra = {"ParticipantCallStatus": status, "ReasonParticipantLeft": "participant_add_failed"}
         room.emit("participant-leave", p, extra=extra)
-    leg.progress(status)
-    call.ended = True
-    call.ended_ms = call.updated_ms = sim.now
-    sim.directory.call_ended(call, started=False)
+    end_unanswered(sim, call, status)
+
+
+def place_call(sim: Engine, action: CreateCall) -> Call:
+    """Calls create (SPEC 11): the call is queued and dialled at once; on answer it runs the
+    create's document, or asks ``Url`` for one (``Direction=outbound-api``,
+    ``CallStatus=in-progress``, and ``AnsweredBy`` when machine detection was asked for)."""
+    from .call import Call
+
+    callee = sim.scenario.callees.get(action.to, Callee())
+    now = sim.now
+    spec = CallSpec(
+        name=action.name,
+        document=action.document,
+        at_ms=now,
+        account=action.account,
+        from_=action.caller_id or action.from_,
+        to=action.to,
+        url=action.url,
+        method=action.method,
+    )
+    call = Call(sim, spec, sid=action.call_sid or None, created_ms=now)
+    leg = call.outbound = Leg(
+        call,
+        direction="outbound-api",
+        status_callback=action.status_callback,
+        events=action.status_callback_event,
+        method=action.status_callback_method,
+    )
+    sim.directory.add_call(call)
+    if action.ignored:
+        sim.warn(
+            call.log,
+            "attribute-ignored",
+            attributes=" ".join(action.ignored),
+            reason="calls create: the platform knows these parameters but the simulator does "
+            "not model them; the call goes on as if they were absent",
+        )
+
+    def answered() -> None:
+        if call.ended:
+            return
+        if action.machine_detection is not None:
+            leg.answered_by = callee.answered_by
+        leg.progress("in-progress")
+        call.arrive(fallback=(action.fallback_url, action.fallback_method))
+        start = sim.now
+        for press in callee.presses:
+            sim.at(start + press.at_ms, lambda d=press.digits: call.press(d))
+        for s in callee.speech:
+            sim.at(start + s.start_ms, lambda: call.set_talking(True))
+            sim.at(start + s.end_ms, lambda: call.set_talking(False))
+        if callee.hangup_ms is not None:
+            sim.at(start + callee.hangup_ms, call.hangup)
+        if action.time_limit_ms is not None:
+            sim.at(start + action.time_limit_ms, lambda: call.hangup("time-limit"))
+
+    ring(sim, call, callee, action.timeout_ms, answered=answered,
+         failed=lambda status: end_unanswered(sim, call, status))  # fmt: skip
+    return call

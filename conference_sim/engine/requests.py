@@ -18,7 +18,9 @@ from ..model import Document
 from .media import is_media_url
 
 DOCUMENT_PURPOSES = frozenset({"voice", "Redirect", "action", "waitUrl", "holdUrl", "announceUrl"})
-CALLBACK_PURPOSES = frozenset({"statusCallback", "recordingStatusCallback", "eventCallbackUrl"})
+CALLBACK_PURPOSES = frozenset(
+    {"statusCallback", "recordingStatusCallback", "eventCallbackUrl", "callStatusCallback"}
+)
 MEDIA_PURPOSES = frozenset({"waitUrl", "holdUrl", "announceUrl"})
 
 

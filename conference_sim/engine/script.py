@@ -116,6 +116,8 @@ def quiet_loops(call: Call, url: str) -> None:
 
 
 def dial(call: Call, verb: Dial) -> Generator[simpy.Event, Any, tuple[Document | None, str | None]]:
+    if verb.room is None:  # <Number>, <Client>, <Sip>: a bridge, not a room
+        return (yield from dial_targets(call, verb))
     if verb.ignored:  # D1: accepted, but the simulator does not model them
         call.sim.warn(
             call.log.bind(conference=verb.room),
@@ -158,6 +160,36 @@ def dial(call: Call, verb: Dial) -> Generator[simpy.Event, Any, tuple[Document |
     finally:
         call.stay = None
     if isinstance(over, HungUp):
+        return HUNG_UP_DOC, None
+    return after_dial(call, verb)
+
+
+def dial_targets(
+    call: Call, verb: Dial
+) -> Generator[simpy.Event, Any, tuple[Document | None, str | None]]:
+    """Ring the targets and wait until the Dial is over (see :mod:`.bridge`)."""
+    from .bridge import Bridge
+
+    if verb.ignored:
+        call.sim.warn(
+            call.log,
+            "attribute-ignored",
+            attributes=" ".join(verb.ignored),
+            reason="the platform knows these attributes but the simulator does not model "
+            "them; the run goes on as if they were absent",
+        )
+    over = call.clock.event()
+    bridge = Bridge(call, verb, lambda status: over.triggered or over.succeed(status))
+    call.bridge = bridge
+    bridge.start()
+    try:
+        status = yield over
+    except simpy.Interrupt as stop:
+        if not isinstance(stop.cause, HungUp):
+            raise  # (Redirected: the bridge was dropped; the story moves on)
+        status = bridge.status or "completed"
+    call.finish_dial(verb, status, joined_ms=None, extra=bridge.action_params())
+    if call.hung_up:
         return HUNG_UP_DOC, None
     return after_dial(call, verb)
 

@@ -16,6 +16,7 @@ from ..actions import (
     Action,
     AddParticipant,
     Announce,
+    CreateCall,
     RedirectCall,
     Update,
 )
@@ -30,6 +31,7 @@ from .schema import (
     Validator,
     boolean,
     call_ref,
+    choice,
     describe,
     line_of,
     mapping,
@@ -108,6 +110,25 @@ def options(names: set[str] | None) -> dict[str, dict[str, tuple[str, Validator[
         },
         "redirect": {"url": ("url", url()), "method": ("method", METHOD), "twiml": ("", string())},
         "hangup": {},
+        "create": {
+            "account": ("account", string()),
+            "to": ("to", string(ADDRESS, "E.164 (+15550001111), client:NAME or sip:URI")),
+            "from": ("from_", string(PHONE, "a phone number or client:NAME")),
+            "name": ("name", string(NAME, "letters, digits, '_', '.', '-'")),
+            "url": ("url", url()),
+            "method": ("method", METHOD),
+            "twiml": ("", string()),
+            "fallbackUrl": ("fallback_url", url()),
+            "fallbackMethod": ("fallback_method", METHOD),
+            "statusCallback": ("status_callback", url()),
+            "statusCallbackEvent": ("status_callback_event", words(CALL_EVENTS)),
+            "statusCallbackMethod": ("status_callback_method", METHOD),
+            "timeout": ("timeout_ms", create_timeout),
+            "timeLimit": ("time_limit_ms", time("timeLimit")),
+            "machineDetection": ("machine_detection", choice("Enable", "DetectMessageEnd")),
+            "callerId": ("caller_id", string()),
+            **{key: ("", anything) for key in CREATE_IGNORED},
+        },
         "add": {
             "account": ("account", string()),
             "to": ("to", string(PHONE, "a phone number or SIP address, e.g. +15550001111")),
@@ -124,6 +145,32 @@ def options(names: set[str] | None) -> dict[str, dict[str, tuple[str, Validator[
             **{key: ("", attribute_text) for key in ADD_ATTRIBUTES},
         },
     }
+
+
+# calls create: documented parameters accepted, and named in one attribute-ignored warning
+CREATE_IGNORED = (
+    "sendDigits", "record", "recordingChannels", "recordingStatusCallback",
+    "recordingStatusCallbackMethod", "recordingStatusCallbackEvent", "recordingTrack", "trim",
+    "machineDetectionTimeout", "machineDetectionSpeechThreshold",
+    "machineDetectionSpeechEndThreshold", "machineDetectionSilenceTimeout",
+    "machineWordsThreshold", "asyncAmd", "asyncAmdStatusCallback",
+    "asyncAmdStatusCallbackMethod", "asyncAmdPartialResults", "sipAuthUsername",
+    "sipAuthPassword", "callToken", "byoc", "callReason", "clientNotificationUrl",
+    "applicationSid", "maxPricePerMinute", "earlyMedia",
+)  # fmt: skip
+ADDRESS = re.compile(r"^(\+[1-9][0-9]{1,14}|client:[^\s]{1,256}|sips?:[^\s]{1,255})$")
+
+
+def create_timeout(at: At) -> int:
+    """Ring time: a whole number of seconds from 1 to 600 (the platform: 21208)."""
+    value = at.value
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 600:
+        raise at.fail(f"{excerpt(value)} is not allowed; allowed: a whole number of seconds 1-600")
+    return value * 1000
+
+
+def anything(at: At) -> object:
+    return at.value
 
 
 def attribute_text(at: At) -> str:
@@ -188,7 +235,28 @@ def action(
         redirect_document(at, kw, dialect, verb_line)
     if cls is AddParticipant:
         add_participant(at, kw, dialect, names, verb_line)
+    if cls is CreateCall:
+        create_call(at, kw, dialect, verb_line)
     return cls(**kw)
+
+
+def create_call(at: At, kw: dict[str, Any], dialect: Dialect, line: int | None) -> None:
+    """Calls create: what to dial, from where, and what to run on answer."""
+    item = at.value
+    kw["to"] = kw.pop("conference")  # (the verb's value is the address dialled)
+    if not ADDRESS.match(kw["to"]):
+        raise at.child("create").fail(
+            f"{excerpt(kw['to'])} is not allowed; allowed: E.164 (+15550001111), client:NAME "
+            "or sip:URI",
+            line=line,
+        )
+    if "from_" not in kw:
+        raise at.fail("create needs 'from' (the caller's number)", line=line)
+    if ("url" in kw) == ("twiml" in item):
+        raise at.fail("create needs exactly one of 'url' or 'twiml'", line=line)
+    if "twiml" in item:
+        kw["document"] = document(at.child("twiml"), dialect, source=f"{at.where}.twiml")
+    kw["ignored"] = tuple(k for k in item if k in CREATE_IGNORED)
 
 
 def redirect_document(at: At, kw: dict[str, Any], dialect: Dialect, line: int | None) -> None:

@@ -6,8 +6,10 @@ entity expansion ("billion laughs") and external entities never reach the engine
 
 from __future__ import annotations
 
+import contextvars
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import urljoin
 
 from attrs import Attribute
 
@@ -33,8 +35,6 @@ VERBS_FOLLOWED = ("Say", "Play", "Pause", "Redirect", "Hangup", "Dial")
 # Attributes the platforms (and their SDKs' builders) know that the simulator does not model:
 # accepted, with an attribute-ignored warning when the Dial runs (D1).
 DIAL_INERT = (
-    "callerId",
-    "timeout",
     "record",
     "trim",
     "recordingStatusCallback",
@@ -42,7 +42,6 @@ DIAL_INERT = (
     "recordingStatusCallbackEvent",
     "recordingConfigurationId",
     "recordingTrack",
-    "answerOnBridge",
     "ringTone",
     "sequential",
     "callReason",
@@ -66,13 +65,40 @@ def _allowed(name: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+# The URL of the document being parsed: relative URLs in it resolve against it (rule U1).
+BASE: contextvars.ContextVar[str | None] = contextvars.ContextVar("BASE", default=None)
+
+
 def _url(name: str, value: str, *, empty_ok: bool = False) -> str:
+    """An absolute URL, or a relative one resolved against the document's own URL (U1): as
+    the platform does, RFC 3986 style. A document with no URL of its own (inline cXML, a REST
+    ``Twiml``) has nothing to resolve against."""
     if empty_ok and value == "":
         return value
-    if not URL.match(value):
-        allowed = "an absolute http(s) URL" + (" or the empty string" if empty_ok else "")
-        raise DocumentError(f"{name}={excerpt(value)} is not {allowed}", where=name)
-    return value
+    if URL.match(value):
+        return value
+    base = BASE.get()
+    if base is not None and value.strip() and not re.match(r"^[a-zA-Z][\w+.-]*:", value):
+        return urljoin(base, value.strip())
+    if base is None and value.strip() and not re.match(r"^[a-zA-Z][\w+.-]*:", value):
+        raise DocumentError(
+            f"{name}={excerpt(value)} is a relative URL, and this document has no URL of its own "
+            "to resolve it against (inline cXML, a REST Twiml); write an absolute http(s) URL",
+            where=name,
+        )
+    allowed = "an absolute http(s) URL or one relative to the document's own"
+    allowed += " or the empty string" if empty_ok else ""
+    raise DocumentError(f"{name}={excerpt(value)} is not {allowed}", where=name)
+
+
+def _dial_timeout(name: str, value: str) -> int:
+    if not re.fullmatch(r"\d{1,3}", value) or not 5 <= int(value) <= 600:
+        raise DocumentError(
+            f"timeout={excerpt(value)} is not allowed; allowed: a whole number of seconds from "
+            "5 to 600",
+            where=name,
+        )
+    return int(value) * 1000
 
 
 def _words(name: str, value: str, allowed: tuple[str, ...], dialect: Dialect) -> tuple[str, ...]:
@@ -149,6 +175,10 @@ def attribute_value(spec: Attribute, name: str, value: str, dialect: Dialect) ->
             return _call(name, value)
         case "label":
             return _label(name, value)
+        case "dial-timeout":
+            return _dial_timeout(name, value)
+        case "text":
+            return value
     raise AssertionError(f"no validator for attribute kind {kind!r}")  # pragma: no cover
 
 
@@ -234,7 +264,8 @@ def _verb(el: ET.Element, dialect: Dialect) -> Verb:
         _only(el, ("loop", "digits"))
         if not text:
             raise DocumentError("<Play> needs a media URL as its text")
-        return Play(url=text, loop=_loop(el, tag))
+        resolved = urljoin(BASE.get() or "", text) if BASE.get() and not URL.match(text) else text
+        return Play(url=resolved, loop=_loop(el, tag))
     if tag == "Pause":
         _only(el, ("length",))
         length = el.get("length", "1")
@@ -246,28 +277,32 @@ def _verb(el: ET.Element, dialect: Dialect) -> Verb:
         return Pause(length_ms=int(length) * 1000)
     if tag == "Redirect":
         _only(el, ("method",))
-        if text:
-            _url("<Redirect> URL", text)
+        target = _url("<Redirect> URL", text) if text else None
         return Redirect(
-            url=text or None, method=_allowed("method", el.get("method", "POST"), ("GET", "POST"))
+            url=target, method=_allowed("method", el.get("method", "POST"), ("GET", "POST"))
         )
     if tag == "Hangup":
         _only(el, ())
         return Hangup()
     if tag == "Dial":
         nouns = list(el)
-        if text or len(nouns) != 1 or nouns[0].tag != "Conference":
-            found = ", ".join(f"<{n.tag}>" for n in nouns) or (
-                f"the text {excerpt(text)}" if text else "nothing"
-            )
-            raise DocumentError(
-                "<Dial> must hold exactly one <Conference> noun (the simulator follows conference "
-                f"dials only); found {found}"
-            )
-        noun = nouns[0]
-        if len(noun):
-            raise DocumentError(f"<Conference> cannot contain <{noun[0].tag}>")
-        return dial(noun.text or "", dict(noun.attrib), dict(el.attrib), dialect)
+        if any(n.tag == "Conference" for n in nouns):
+            if text or len(nouns) != 1:
+                raise DocumentError(
+                    "<Dial> with a <Conference> holds that one noun only; found "
+                    + ", ".join(f"<{n.tag}>" for n in nouns)
+                )
+            noun = nouns[0]
+            if len(noun):
+                raise DocumentError(f"<Conference> cannot contain <{noun[0].tag}>")
+            return dial(noun.text or "", dict(noun.attrib), dict(el.attrib), dialect)
+        from .nouns import targets  # <Number>, <Client>, <Sip>, or a bare number
+
+        found = targets(el, dialect, _url)
+        kw = _fields(dict(el.attrib), DIAL_ATTRIBUTES, dialect, "Dial", DIAL_INERT)
+        ignored = [n for n in el.attrib if n in DIAL_INERT]
+        ignored += [f"<{t.kind.capitalize()}>.{n}" for t in found for n in t.ignored]
+        return Dial(room=None, attrs=ConferenceAttrs(), targets=found, ignored=tuple(ignored), **kw)  # type: ignore[arg-type]
     raise AssertionError(tag)  # pragma: no cover - every followed verb is handled above
 
 
@@ -304,6 +339,14 @@ def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Doc
         raise DocumentError(f"the document's root element must be <Response>; found <{root.tag}>")
     if root.attrib:
         raise DocumentError(f"<Response> takes no attributes; found {sorted(root.attrib)[0]!r}")
+    token = BASE.set(source if URL.match(source) else None)  # (relative URLs resolve: U1)
+    try:
+        return Document(verbs=tuple(_verbs(root, dialect)), source=source)
+    finally:
+        BASE.reset(token)
+
+
+def _verbs(root: ET.Element, dialect: Dialect) -> list[Verb]:
     verbs = []
     for index, el in enumerate(root):
         try:
@@ -312,7 +355,7 @@ def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Doc
             element = getattr(err, "element", None)  # an error in the <Conference> noun
             here = f"verb {index + 1} <{el.tag}>" + (f"<{element}>" if element else "")
             raise err.located(where=here) from None
-    return Document(verbs=tuple(verbs), source=source)
+    return verbs
 
 
 __all__ = ["conference_attrs", "dial", "parse_document"]

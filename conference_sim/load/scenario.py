@@ -16,9 +16,10 @@ import attrs
 from ..actions import Action, AddParticipant
 from ..dialects import DIALECTS
 from ..errors import InputError, ScenarioError
-from ..model import DEFAULT_APP_URL, DEFAULT_AUTH_TOKEN, DEFAULT_START, Callee, Scenario
+from ..model import DEFAULT_APP_URL, DEFAULT_AUTH_TOKEN, DEFAULT_START, Scenario
 from ..timeparse import excerpt
 from .actions import actions, added_names
+from .callees import callee_map
 from .calls import calls, check_coaches, check_voice_urls
 from .documents import document_map, media_map
 from .expect_block import expectations
@@ -126,28 +127,6 @@ def name_added_calls(specs: tuple[Action, ...], added: list[str]) -> tuple[Actio
         attrs.evolve(a, name=a.name or next(names)) if isinstance(a, AddParticipant) else a
         for a in specs
     )
-
-
-CALLEE_SHAPE = "answer (after 5 s), busy, no-answer, failed, or a mapping {answer: 3s, hangup: 2m}"
-
-
-def callee_map(at: At) -> dict[str, Callee]:
-    """``callees:``: what the party at each dialled number does (SPEC 10)."""
-    if not isinstance(at.value, dict):
-        raise at.fail(f"must be a mapping of number: behaviour; got {describe(at.value)}")
-    out = {}
-    for item in at.items():
-        value = item.value
-        number = str(item.key)
-        if isinstance(value, str) and value in ("answer", "busy", "no-answer", "failed"):
-            out[number] = Callee(outcome=value)
-            continue
-        if not isinstance(value, dict):
-            raise item.fail(f"{excerpt(value)} is not allowed; allowed: {CALLEE_SHAPE}")
-        mapping(("answer", "hangup"))(item)
-        answer = item.get("answer", time("answer"), 5000)
-        out[number] = Callee("answer", answer, item.get("hangup", time("hangup"), None))
-    return out
 
 
 def app_target(at: At) -> str:

@@ -33,16 +33,19 @@ def act(api: RestApi, data: dict[str, Any], *, sid: str | None = None) -> None:
     api.platform.act(action)
 
 
-def build(api: RestApi, data: dict[str, Any]) -> Any:
-    """A typed action from REST parameters, validated like a scenario's ``actions:``."""
+def build(api: RestApi, data: dict[str, Any], *, codes: dict[str, int] | None = None) -> Any:
+    """A typed action from REST parameters, validated like a scenario's ``actions:``; a bad
+    parameter is the platform's error code for it (``codes``, else 21200), named in the
+    platform's words rather than the scenario file's."""
     sim = api.platform.sim
     try:
         return build_action(At([data], 0, "", None), None, options(None), sim.dialect, timed=False)
     except InputError as err:
         key = (err.where or "").split(".")[-1]
         param = key[:1].upper() + key[1:] if key else "parameter"
-        code = CODES.get(key, 21200)
-        raise ApiError(400, code, f"{param}: {err.message}") from None
+        code = (codes or CODES).get(key, 21200)
+        message = err.message.replace("'url' or 'twiml'", "Url or Twiml").replace("create", "To")
+        raise ApiError(400, code, f"{param}: {message}") from None
 
 
 def flag(name: str, value: str) -> bool:

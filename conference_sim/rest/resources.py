@@ -101,34 +101,92 @@ def created(sim: Engine, action: AddParticipant, conference_sid: str) -> dict[st
 
 
 def call(c: Call, **overlay: Any) -> dict[str, Any]:
+    """A call as the Calls resource shows it (SPEC 11): its times move only when it changes."""
     sim = c.sim
-    status = c.outbound.status if c.outbound is not None and not c.started else None
+    leg = c.outbound
+    if c.ended:
+        status = leg.status if leg is not None and leg.status != "in-progress" else "completed"
+        if leg is not None and leg.status in ("busy", "no-answer", "failed", "canceled"):
+            status = leg.status
+    elif c.started:
+        status = "in-progress"
+    else:
+        status = leg.status if leg is not None else "queued"
+        status = "queued" if status == "initiated" else status
+    answered = c.started_ms is not None
+    dialled = leg is not None and leg.status != "queued"
+    base = f"{API}/Accounts/{c.account_sid}/Calls/{c.sid}"
     body = {
         "account_sid": c.account_sid,
+        "annotation": None,
+        "answered_by": leg.answered_by if leg is not None else None,
         "api_version": "2010-04-01",
         "caller_name": None,
         "date_created": date(sim, c.created_ms),
         "date_updated": date(sim, c.updated_ms),
-        "direction": "outbound-api" if c.outbound is not None else "inbound",
+        "direction": leg.direction if leg is not None else "inbound",
         "duration": None
-        if c.ended_ms is None or c.started_ms is None
-        else str((c.ended_ms - c.started_ms) // 1000),
-        "end_time": date(sim, c.ended_ms) if c.started_ms is not None else None,
+        if c.ended_ms is None or not answered
+        else str((c.ended_ms - c.started_ms) // 1000),  # type: ignore[operator]
+        "end_time": date(sim, c.ended_ms) if answered else None,
         "forwarded_from": None,
         "from": c.spec.from_,
         "from_formatted": c.spec.from_,
-        "parent_call_sid": None,
+        "group_sid": None,
+        "parent_call_sid": leg.parent.sid if leg is not None and leg.parent else None,
         "phone_number_sid": None,
         "price": None,
+        "price_unit": "USD",
+        "queue_time": "0",
         "sid": c.sid,
-        "start_time": date(sim, c.started_ms),
-        "status": status or CALL_STATUS[str(c.state)],
+        "start_time": date(sim, c.started_ms if not dialled else c.created_ms),
+        "status": status,
+        "subresource_uris": {
+            "notifications": f"{base}/Notifications.json",
+            "recordings": f"{base}/Recordings.json",
+            "payments": f"{base}/Payments.json",
+            "events": f"{base}/Events.json",
+            "siprec": f"{base}/Siprec.json",
+            "streams": f"{base}/Streams.json",
+            "transcriptions": f"{base}/Transcriptions.json",
+            "user_defined_message_subscriptions": f"{base}/UserDefinedMessageSubscriptions.json",
+            "user_defined_messages": f"{base}/UserDefinedMessages.json",
+        },
         "to": c.spec.to,
         "to_formatted": c.spec.to,
-        "uri": f"{API}/Accounts/{c.account_sid}/Calls/{c.sid}.json",
+        "trunk_sid": None,
+        "uri": f"{base}.json",
     }
     body.update(overlay)
     return body
+
+
+def created_call(sim: Engine, action: Any) -> dict[str, Any]:
+    """A calls create answers with the call as created: queued, nothing timed yet."""
+    account_sid = sim.directory.account_sid(action.account)
+    now = date(sim, sim.now)
+    base = f"{API}/Accounts/{account_sid}/Calls/{action.call_sid}"
+    return {
+        **{k: None for k in ("annotation", "answered_by", "caller_name", "duration", "end_time",
+                             "forwarded_from", "group_sid", "parent_call_sid",
+                             "phone_number_sid", "price", "start_time", "trunk_sid")},
+        "account_sid": account_sid,
+        "api_version": "2010-04-01",
+        "date_created": now,
+        "date_updated": now,
+        "direction": "outbound-api",
+        "from": action.caller_id or action.from_,
+        "from_formatted": action.caller_id or action.from_,
+        "price_unit": "USD",
+        "queue_time": "0",
+        "sid": action.call_sid,
+        "status": "queued",
+        "subresource_uris": {"recordings": f"{base}/Recordings.json",
+                             "notifications": f"{base}/Notifications.json"},
+        "to": action.to,
+        "to_formatted": action.to,
+        "uri": f"{base}.json",
+    }  # fmt: skip
 
 
 def page(key: str, uri: str, items: list[dict[str, Any]]) -> dict[str, Any]:

@@ -34,6 +34,7 @@ ROUTES = (
     ("Conferences/<sid>.json", "conference"),
     ("Conferences/<sid>/Participants.json", "participants"),
     ("Conferences/<sid>/Participants/<key>.json", "participant"),
+    ("Calls.json", "calls"),
     ("Calls/<sid>.json", "call"),
 )
 HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
@@ -45,8 +46,11 @@ HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
     ("participant", "GET"): conferences.participant_get,
     ("participant", "POST"): conferences.participant_post,
     ("participant", "DELETE"): conferences.participant_delete,
+    ("calls", "GET"): calls.calls_get,
+    ("calls", "POST"): calls.calls_post,
     ("call", "GET"): calls.call_get,
     ("call", "POST"): calls.call_post,
+    ("call", "DELETE"): calls.call_delete,
 }
 
 
