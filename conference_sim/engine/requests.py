@@ -17,7 +17,9 @@ from attrs import field, frozen
 from ..model import Document
 from .media import is_media_url
 
-DOCUMENT_PURPOSES = frozenset({"voice", "Redirect", "action", "waitUrl", "holdUrl", "announceUrl"})
+DOCUMENT_PURPOSES = frozenset(
+    {"voice", "Redirect", "action", "waitUrl", "holdUrl", "announceUrl", "url", "fallbackUrl"}
+)  # ("url": a <Dial> noun's whisper document)
 CALLBACK_PURPOSES = frozenset(
     {"statusCallback", "recordingStatusCallback", "eventCallbackUrl", "callStatusCallback"}
 )

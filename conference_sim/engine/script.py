@@ -179,16 +179,20 @@ def dial_targets(
             "them; the run goes on as if they were absent",
         )
     over = call.clock.event()
-    bridge = Bridge(call, verb, lambda status: over.triggered or over.succeed(status))
+
+    def finished(status: str) -> None:  # dial-end and the action, as the Dial ends (SPEC 3)
+        call.finish_dial(verb, status, joined_ms=None, extra=bridge.action_params())
+        if not over.triggered:
+            over.succeed(status)
+
+    bridge = Bridge(call, verb, finished)
     call.bridge = bridge
     bridge.start()
     try:
-        status = yield over
+        yield over
     except simpy.Interrupt as stop:
         if not isinstance(stop.cause, HungUp):
             raise  # (Redirected: the bridge was dropped; the story moves on)
-        status = bridge.status or "completed"
-    call.finish_dial(verb, status, joined_ms=None, extra=bridge.action_params())
     if call.hung_up:
         return HUNG_UP_DOC, None
     return after_dial(call, verb)
