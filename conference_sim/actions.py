@@ -123,6 +123,7 @@ class AddParticipant(RoomAction):
     status_callback_event: tuple[str, ...] = ("completed",)
     status_callback_method: str = "POST"
     call_sid: str = ""  # given by the REST API (it answers with it); else derived from name
+    ignored: tuple[str, ...] = ()  # documented parameters the simulator does not model
     verb: ClassVar[str] = "add"
 
 

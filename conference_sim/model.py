@@ -208,6 +208,10 @@ class CallSpec:
     line: int | None = None
     url: str | None = None  # the voice URL: the first document comes from the app
     method: str = "POST"
+    # the phone number's status callback (SPEC 11): this call's progress, as the events say
+    status_callback: str | None = None
+    status_callback_event: tuple[str, ...] = ("completed",)
+    status_callback_method: str = "POST"
 
 
 @frozen

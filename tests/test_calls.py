@@ -387,3 +387,43 @@ def test_SPEC11_a_scenario_action_creates_a_call():
     with pytest.raises(InputError) as err:
         Scenario.from_dict({**data, "actions": [{"at": 1, "create": "nobody", "from": "+1555"}]})
     assert "E.164" in str(err.value)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_SPEC11_an_inbound_call_tells_its_numbers_status_callback(dialect):
+    data = {
+        "dialect": dialect,
+        "calls": [{"name": "a", "conference": "R", "hangup": 42,
+                   "status_callback": "https://app.example/number-status"},
+                  {"name": "b", "conference": "R", "hangup": 50,
+                   "status_callback": "https://app.example/number-status",
+                   "status_callback_event": "ringing answered completed"}],
+    }  # fmt: skip
+    events = conference_sim.run(data).list
+    sent = [(e.call, e.params["CallStatus"]) for e in events
+            if e.event == "call-progress" and e.requests]  # fmt: skip
+    assert sent == [("b", "ringing"), ("b", "in-progress"), ("a", "completed"), ("b", "completed")]
+    final = [e for e in events if e.event == "call-progress" and e.call == "a"][-1]
+    assert (final.params["Direction"], final.params["CallDuration"]) == ("inbound", "42")
+    assert final.params["SequenceNumber"] == "2"  # CP1: ringing and answered came first
+
+
+def test_SPEC11_a_participant_being_dialled_is_listed_until_it_joins_and_every_parameter_loads():
+    sim, sink, client = simulation("twilio")
+    room = client.conferences.list(status="init")[0]
+    created = client.conferences(room.sid).participants.create(
+        from_="+15550000001", to="client:agent", label="agent", early_media=True,
+        time_limit=600, caller_id="+15550000001", record=True, machine_detection="Enable",
+    )  # fmt: skip
+    assert created.status == "queued"
+    sim.advance(2000)
+    listed = {p.call_sid: p.status for p in client.conferences(room.sid).participants.list()}
+    assert listed[created.call_sid] == "ringing"
+    assert client.conferences(room.sid).participants(created.call_sid).fetch().status == "ringing"
+    sim.advance(6000)
+    assert client.conferences(room.sid).participants(created.call_sid).fetch().status == "connected"
+    ignored = [e for e in sink.events if e.event == "attribute-ignored"]
+    assert len(ignored) == 1
+    assert set(ignored[0].params["attributes"].split()) == {
+        "earlyMedia", "timeLimit", "callerId", "record", "machineDetection"
+    }

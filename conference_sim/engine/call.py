@@ -52,6 +52,7 @@ class Call:
         "loops",
         "name",
         "now_playing",
+        "number_leg",
         "outbound",
         "participant",
         "process",
@@ -75,6 +76,7 @@ class Call:
         self.account = spec.account
         self.sid = sid or sim.directory.sid("CA", spec.name)
         self.outbound: Leg | None = None  # a call the platform dialled: its progress
+        self.number_leg: Leg | None = None  # an inbound call's progress (status_callback:)
         self.bridge: Bridge | None = None  # a <Dial> of numbers under way (this call dialled)
         self.account_sid = sim.directory.account_sid(spec.account)
         self.participant: Participant | None = None
@@ -116,6 +118,15 @@ class Call:
         self.started = True
         self.started_ms = self.updated_ms = self.clock.now_ms
         self.sim.directory.call_started()
+        if self.outbound is None and self.spec.status_callback is not None:
+            from .legs import Leg  # an inbound call with its number's status callback
+
+            spec = self.spec
+            self.number_leg = Leg(self, direction="inbound", status_callback=spec.status_callback,
+                                  events=spec.status_callback_event,
+                                  method=spec.status_callback_method)  # fmt: skip
+            self.number_leg.progress("ringing")
+            self.number_leg.progress("in-progress")
         document, requests = self.spec.document, []
         if self.spec.url is not None:
             params = voice_params(self, "ringing" if self.outbound is None else "in-progress")
@@ -253,7 +264,8 @@ class Call:
             kind="call",
             params={"CallSid": self.sid, "CallStatus": "completed", "reason": reason},
         )
-        if self.outbound is not None:
-            self.outbound.progress("completed", duration_ms=self.clock.now_ms - self.started_ms
-                                   if self.started_ms is not None else 0)  # fmt: skip
+        leg = self.outbound or self.number_leg
+        if leg is not None:
+            stay = self.clock.now_ms - self.started_ms if self.started_ms is not None else 0
+            leg.progress("completed", duration_ms=stay)
         self.sim.directory.call_ended(self)

@@ -51,6 +51,14 @@ def dial_out(sim: Engine, action: AddParticipant) -> Call:
         conference=action.conference,
     )
     sim.directory.add_call(call)
+    if action.ignored:
+        sim.warn(
+            call.log.bind(conference=action.conference),
+            "attribute-ignored",
+            attributes=" ".join(action.ignored),
+            reason="participant create: the platform knows these parameters but the simulator "
+            "does not model them; the call goes on as if they were absent",
+        )
 
     def answered() -> None:
         if call.ended:

@@ -143,10 +143,22 @@ def options(names: set[str] | None) -> dict[str, dict[str, tuple[str, Validator[
             "statusCallbackMethod": ("status_callback_method", METHOD),
             "coaching": ("", flag),
             **{key: ("", attribute_text) for key in ADD_ATTRIBUTES},
+            **{key: ("", anything) for key in ADD_IGNORED},
         },
     }
 
 
+# participant create: documented parameters accepted, and named in one attribute-ignored
+# warning when the call is dialled (SPEC 11)
+ADD_IGNORED = (
+    "earlyMedia", "record", "recordingChannels", "recordingStatusCallback",
+    "recordingStatusCallbackMethod", "recordingStatusCallbackEvent", "recordingTrack",
+    "conferenceRecordingStatusCallbackMethod", "conferenceStatusCallbackMethod",
+    "sipAuthUsername", "sipAuthPassword", "byoc", "callerId", "callReason", "timeLimit",
+    "machineDetection", "machineDetectionTimeout", "machineDetectionSpeechThreshold",
+    "machineDetectionSpeechEndThreshold", "machineDetectionSilenceTimeout", "amdStatusCallback",
+    "amdStatusCallbackMethod", "trim", "callToken", "clientNotificationUrl", "callerDisplayName",
+)  # fmt: skip
 # calls create: documented parameters accepted, and named in one attribute-ignored warning
 CREATE_IGNORED = (
     "sendDigits", "record", "recordingChannels", "recordingStatusCallback",
@@ -274,6 +286,7 @@ def add_participant(
     if "to" not in kw:
         raise at.child("to").fail("add needs 'to' (the number to dial)", line=line)
     kw.setdefault("from_", "+15559990000")
+    kw["ignored"] = tuple(k for k in item if k in ADD_IGNORED)
     raw = {ADD_ATTRIBUTES[k]: attribute_text(at.child(k)) for k in ADD_ATTRIBUTES if k in item}
     if "coach" in raw:
         call_ref(names)(at.child("callSidToCoach"))

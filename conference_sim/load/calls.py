@@ -32,7 +32,11 @@ CALL_KEYS = (
     "press",
     "url",
     "method",
+    "status_callback",
+    "status_callback_event",
+    "status_callback_method",
 )
+STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 SPEECH_SHAPE = "a list of [start, end] pairs of scenario times, e.g. [[40, 55], ['1m10s', 75]]"
 
 
@@ -104,7 +108,19 @@ def call(at: At, i: int, dialect: Dialect) -> CallSpec:
         line=at.line,
         url=at.get("url", url(), None),
         method=at.get("method", METHOD, "POST"),
+        status_callback=at.get("status_callback", url(), None),
+        status_callback_event=at.get("status_callback_event", status_words, ("completed",)),
+        status_callback_method=at.get("status_callback_method", METHOD, "POST"),
     )
+
+
+def status_words(at: At) -> tuple[str, ...]:
+    """The phone number's status callback events (``completed`` by default)."""
+    found = tuple(w for w in re.split(r"[\s,]+", string()(at)) if w)
+    bad = [w for w in found if w not in STATUS_EVENTS]
+    if bad:
+        raise at.fail(f"{excerpt(bad[0])} is not allowed; allowed: {' '.join(STATUS_EVENTS)}")
+    return found
 
 
 def phone_number(at: At) -> str:

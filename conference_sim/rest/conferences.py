@@ -67,7 +67,19 @@ def participants_get(api: RestApi, account: str, path: str, params: Any, sid: st
             for k, v in wanted.items()
         )
     ]
+    if not wanted:  # the participants still being dialled: queued, connecting, ringing
+        items += [resources.dialling(c, room) for c in dialling(api, room)]
     return json_response(resources.page("participants", path, items))
+
+
+def dialling(api: RestApi, room: Any) -> list[Any]:
+    """The calls a participant create is dialling into this room, not answered yet."""
+    return [
+        c for c in api.platform.sim.directory.calls.values()
+        if c.outbound is not None and c.outbound.conference == room.name
+        and c.account == room.account and not c.started and not c.ended
+        and room.state != "completed"
+    ]  # fmt: skip
 
 
 def find_participant(api: RestApi, account: str, path: str, sid: str, key: str) -> Any:
@@ -78,9 +90,17 @@ def find_participant(api: RestApi, account: str, path: str, sid: str, key: str) 
     return p
 
 
+def dialling_one(api: RestApi, room: Any, key: str) -> Any:
+    return next((c for c in dialling(api, room) if key == c.sid), None)
+
+
 def participant_get(
     api: RestApi, account: str, path: str, params: Any, sid: str, key: str
 ) -> Response:
+    room = find_room(api, account, path, sid)
+    ringing = dialling_one(api, room, key)
+    if ringing is not None:
+        return json_response(resources.dialling(ringing, room))
     return json_response(resources.participant(find_participant(api, account, path, sid, key)))
 
 

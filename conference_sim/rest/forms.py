@@ -67,8 +67,6 @@ def yaml_keys(params: Any) -> dict[str, Any]:
             out[key] = value.lower()
         else:
             out[key] = value
-    if "record" in out:
-        out["conferenceRecord"] = out.pop("record")
     return out
 
 

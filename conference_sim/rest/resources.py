@@ -75,6 +75,30 @@ def participant(p: Participant, **overlay: Any) -> dict[str, Any]:
     return body
 
 
+def dialling(call: Call, room: Conference) -> dict[str, Any]:
+    """A participant still being dialled (SPEC 11): queued, connecting or ringing."""
+    sim = room.sim
+    status = {"queued": "queued", "initiated": "connecting"}.get(call.outbound.status, "ringing")  # type: ignore[union-attr]
+    return {
+        "account_sid": room.account_sid,
+        "call_sid": call.sid,
+        "call_sid_to_coach": None,
+        "coaching": False,
+        "conference_sid": room.sid,
+        "date_created": date(sim, call.created_ms),
+        "date_updated": date(sim, call.updated_ms),
+        "end_conference_on_exit": False,
+        "hold": False,
+        "label": None,
+        "muted": False,
+        "queue_time": "0",
+        "start_conference_on_enter": True,
+        "status": status,
+        "uri": f"{API}/Accounts/{room.account_sid}/Conferences/{room.sid}/Participants/"
+        f"{call.sid}.json",
+    }
+
+
 def created(sim: Engine, action: AddParticipant, conference_sid: str) -> dict[str, Any]:
     """The participant a create answers with: queued, with the attributes it asked for."""
     account_sid = sim.directory.account_sid(action.account)
