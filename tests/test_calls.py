@@ -425,5 +425,9 @@ def test_SPEC11_a_participant_being_dialled_is_listed_until_it_joins_and_every_p
     ignored = [e for e in sink.events if e.event == "attribute-ignored"]
     assert len(ignored) == 1
     assert set(ignored[0].params["attributes"].split()) == {
-        "earlyMedia", "timeLimit", "callerId", "record", "machineDetection"
+        "earlyMedia",
+        "timeLimit",
+        "callerId",
+        "record",
+        "machineDetection",
     }

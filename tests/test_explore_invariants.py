@@ -73,7 +73,9 @@ def test_explore_finds_a_planted_max_participants_bug(monkeypatch):
     finding = explore(examples=200, profile="small", seed=4)
     assert finding is not None
     assert finding.violations[0].invariant == "max-participants"
-    assert len(finding.data["calls"]) == 2  # the smallest room that can overflow: max 1
+    creates = [a for a in finding.data.get("actions", []) if "create" in a]
+    # the smallest room that can overflow (max 1): two callers, or one and a call created
+    assert len(finding.data["calls"]) + len(creates) == 2
 
 
 def test_a_wrong_checker_is_reported_as_found():
@@ -119,3 +121,25 @@ def _fields(e):
             "requests",
         )
     }
+
+
+def test_call_legs_invariant_finds_progress_after_the_final_status_and_a_gap():
+    # SPEC 11: a planted timeline where a leg rings again after it was busy, and skips a number
+    from conference_sim.events import Event
+
+    def progress(seq, t, status, number):
+        params = {"CallSid": "CA1", "CallStatus": status, "SequenceNumber": str(number)}
+        return Event(seq, t, "call", "call-progress", None, "default", "leg", params, ())
+
+    events = [progress(0, 0, "initiated", 0), progress(1, 0, "ringing", 1),
+              progress(2, 1000, "busy", 2), progress(3, 2000, "ringing", 4)]  # fmt: skip
+    found = [v.message for v in invariants.check(events) if v.invariant == "call-legs"]
+    assert any("ringing after its final status busy" in m for m in found)
+    assert any("SequenceNumber 4 where 3 was due" in m for m in found)
+    clean = invariants.check(events[:3])
+    assert clean == []
+
+
+def test_explore_random_calls_and_dials_hold_every_invariant(capsys):
+    # the generator dials numbers, clients and SIP from <Dial>, and creates calls by REST
+    assert main(["explore", "--examples", "300", "--profile", "small", "--seed", "7"]) == 0

@@ -68,6 +68,32 @@ def scenarios(profile: str = "medium") -> Any:
             if verb == "update":
                 action["endConferenceOnExit"] = draw(st.booleans())
             actions.append(action)
+        # calls around the room (SPEC 11): some callers dial people instead of a room, and
+        # calls create dials others in by REST
+        addresses = ["+15550001111", "client:agent", "sip:desk@pbx.example", "+15550002222"]
+        for i in range(draw(st.integers(0, 2))):
+            to = draw(st.sampled_from(addresses))
+            actions.append({"at": draw(times) + 5, "create": to, "from": "+15550000001",
+                            "twiml": f"<Response><Dial><Conference>{draw(st.sampled_from(rooms))}"
+                                     "</Conference></Dial></Response>"})  # fmt: skip
+            _ = i
+        for c in data["calls"]:
+            if draw(st.integers(0, 5)) == 5:  # (shrinks towards a plain caller)
+                nouns = "".join(
+                    f"<Number>{a}</Number>" if a.startswith("+") else
+                    f"<Client>{a[7:]}</Client>" if a.startswith("client:") else f"<Sip>{a}</Sip>"
+                    for a in draw(st.lists(st.sampled_from(addresses), min_size=1, max_size=3,
+                                           unique=True))
+                )  # fmt: skip
+                c.pop("conference"), c.pop("attributes", None), c.pop("dial", None)
+                timeout = draw(st.integers(5, 40))
+                c["cxml"] = f'<Response><Dial timeout="{timeout}">{nouns}</Dial></Response>'
+
+        behaviours = st.sampled_from(
+            ["busy", "no-answer", "failed", "machine", {"answer": "3s", "hangup": "20s"},
+             {"answer": "8s"}, {"answer": "50s"}]
+        )  # fmt: skip
+        data["callees"] = {a: draw(behaviours) for a in addresses if draw(st.booleans())}
         if actions:
             data["actions"] = actions
         return data

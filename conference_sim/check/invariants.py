@@ -12,6 +12,10 @@ the test suite on every bundled one. Each invariant has a name used in messages 
 * ``start-needs-two``: ``conference-start`` only with two present, one of them a starter (S1);
 * ``time-order``: ``seq`` counts 0, 1, 2, …, and simulated time and ``Timestamp`` never go back;
 * ``speech-audible``: speech events only while the talker is audible (K1), start/stop paired;
+* ``call-legs``: a call's progress moves forward (initiated, ringing, in-progress, one final
+  status) and nothing follows its final status; ``SequenceNumber`` counts 0, 1, 2, … per call;
+  a leg's ``ParentCallSid`` is a call seen before it; every leg ends unless the clock was
+  stopped (SPEC 11);
 * ``deterministic`` (``check_determinism``): the same input gives the same bytes.
 """
 
@@ -39,8 +43,11 @@ NAMES = (
     "start-needs-two",
     "time-order",
     "speech-audible",
+    "call-legs",
     "deterministic",
 )
+PROGRESS_ORDER = {"initiated": 0, "ringing": 1, "in-progress": 2}
+FINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 Fail = Callable[[str, str, "Event | None"], None]
 
 
@@ -81,6 +88,9 @@ class Checker:
         self.silenced: dict[tuple[str, str], Event] = {}  # muted/held while talking, this instant
         self.cut = scenario is not None and scenario.until_ms is not None
         self.last_t, self.last_stamp, self.expected_seq = 0, 0.0, 0
+        self.legs: dict[str, str] = {}  # CallSid -> its last progress status
+        self.leg_numbers: dict[str, int] = {}
+        self.seen_calls: set[str] = set()
 
     def fail(self, name: str, message: str, e: Event | None = None) -> None:
         self.out.append(Violation(name, message, e.seq if e else None))
@@ -90,10 +100,36 @@ class Checker:
             self.fail("speech-audible", f"{call}: {cause.event} but its speech did not stop", cause)
         self.silenced.clear()
 
+    def call_leg(self, e: Event) -> None:
+        sid, status = e.params.get("CallSid", ""), e.params.get("CallStatus", "")
+        self.seen_calls.add(sid)
+        parent = e.params.get("ParentCallSid")
+        if parent is not None and parent not in self.seen_calls:
+            self.fail("call-legs", f"{e.call}: ParentCallSid {parent} is no call seen before", e)
+        before = self.legs.get(sid)
+        if before is not None and before in FINAL:
+            self.fail("call-legs", f"{e.call}: {status} after its final status {before}", e)
+        elif (
+            before is not None
+            and status not in FINAL
+            and (PROGRESS_ORDER.get(status, -1) <= PROGRESS_ORDER.get(before, -1))
+        ):
+            self.fail("call-legs", f"{e.call}: {status} after {before}", e)
+        number = self.leg_numbers.get(sid, 0)
+        if e.params.get("SequenceNumber") != str(number):
+            self.fail("call-legs", f"{e.call}: SequenceNumber {e.params.get('SequenceNumber')} "
+                      f"where {number} was due", e)  # fmt: skip
+        self.leg_numbers[sid] = number + 1
+        self.legs[sid] = status
+
     def event(self, e: Event) -> None:
         if e.t_ms != self.last_t:
             self.flush()
         self.time_order(e)
+        if e.event == "call-start":
+            self.seen_calls.add(e.params.get("CallSid", ""))
+        elif e.event == "call-progress":
+            self.call_leg(e)
         if e.event == "clock-stopped":
             self.cut = True
         sid = e.params.get("ConferenceSid")
@@ -190,6 +226,9 @@ class Checker:
     def finish(self) -> list[Violation]:
         self.flush()
         if not self.cut:
+            for sid, status in self.legs.items():
+                if status not in FINAL:
+                    self.fail("call-legs", f"call {sid} ended the run {status}, never finished")
             for room in self.rooms.values():
                 if room.state != RoomState.COMPLETED:
                     self.fail("one-end", f"conference {room.name!r} was joined but never ended")

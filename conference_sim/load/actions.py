@@ -301,15 +301,29 @@ def add_participant(
         raise (at.child(key) if key in item else at).fail(err.message) from None
 
 
+def readable(address: str) -> str:
+    """A timeline name for a call to ``address``: ``client:agent`` -> ``agent``,
+    ``sip:desk@pbx`` -> ``desk``, ``+15550001111`` -> ``call-15550001111``."""
+    if address.startswith("client:"):
+        address = address[7:]
+    elif address.startswith(("sip:", "sips:")):
+        address = address.split(":", 1)[1].split("@")[0]
+    else:
+        address = "call-" + address.lstrip("+")
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", address)[:64] or "call"
+
+
 def added_names(at: At, taken: set[str]) -> list[str]:
     """The timeline names of the calls that ``add`` actions dial, in order: ``name:``, else the
     label when it is a free name, else ``added-N``."""
     out: list[str] = []
     items = at.value if isinstance(at.value, list) else []
     for item in items:
-        if not isinstance(item, dict) or "add" not in item:
+        if not isinstance(item, dict) or not ("add" in item or "create" in item):
             continue
         wanted = item.get("name") or item.get("label")
+        if "create" in item and not wanted and isinstance(item["create"], str):
+            wanted = readable(item["create"])
         if not isinstance(wanted, str) or not NAME.match(wanted) or wanted in taken:
             wanted = f"added-{len(out) + 1}"
         taken = taken | {wanted}

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ..actions import Action, AddParticipant
+from ..actions import Action, AddParticipant, CreateCall
 from ..dialects import DIALECTS
 from ..errors import InputError, ScenarioError
 from ..model import DEFAULT_APP_URL, DEFAULT_AUTH_TOKEN, DEFAULT_START, Scenario
@@ -124,7 +124,9 @@ def scenario(root: At) -> Scenario:
 def name_added_calls(specs: tuple[Action, ...], added: list[str]) -> tuple[Action, ...]:
     names = iter(added)
     return tuple(
-        attrs.evolve(a, name=a.name or next(names)) if isinstance(a, AddParticipant) else a
+        attrs.evolve(a, name=a.name or next(names))
+        if isinstance(a, AddParticipant | CreateCall)
+        else a
         for a in specs
     )
 

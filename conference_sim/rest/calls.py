@@ -69,7 +69,7 @@ CREATE_KEYS = {"Url": "url", "Method": "method", "Twiml": "twiml", "FallbackUrl"
 
 def calls_post(api: RestApi, account: str, path: str, params: Any, sid: str = "") -> Response:
     """Calls create: a call ``queued``, dialled at once (SPEC 11)."""
-    from ..load.actions import CREATE_IGNORED
+    from ..load.actions import CREATE_IGNORED, readable
 
     for param, code in (("To", 21201), ("From", 21213)):
         if not params.get(param):
@@ -101,19 +101,6 @@ def calls_post(api: RestApi, account: str, path: str, params: Any, sid: str = ""
     api.platform.act(action)
     status = 201 if api.platform.sim.dialect.name == "twilio" else 200
     return json_response(resources.created_call(api.platform.sim, action), status)
-
-
-def readable(address: str) -> str:
-    """A timeline name for a call to ``address``: ``client:agent`` -> ``agent``."""
-    import re
-
-    if address.startswith("client:"):
-        address = address[7:]
-    elif address.startswith(("sip:", "sips:")):
-        address = address.split(":", 1)[1].split("@")[0]
-    else:
-        address = "call-" + address.lstrip("+")
-    return re.sub(r"[^A-Za-z0-9_.-]", "-", address)[:64] or "call"
 
 
 def calls_get(api: RestApi, account: str, path: str, params: Any, sid: str = "") -> Response:
