@@ -431,3 +431,51 @@ def test_SPEC11_a_participant_being_dialled_is_listed_until_it_joins_and_every_p
         "record",
         "machineDetection",
     }
+
+
+def test_SPEC11_the_builder_and_the_shell_know_calls(tmp_path):
+    import subprocess
+    import sys
+
+    timeline = (
+        conference_sim.ScenarioBuilder("builder")
+        .call("a", "R", hangup="1m")
+        .create("client:agent", at=5, from_="+15550000001",
+                twiml="<Response><Dial><Conference>R</Conference></Dial></Response>")
+        .callee("client:agent", {"answer": "2s", "hangup": "30s"})
+        .run()
+    )  # fmt: skip
+    assert timeline.events("participant-join", call="agent")[0].t == 7
+    commands = (
+        "call a R\n"
+        "create client:agent from=+15550000001 "
+        "twiml='<Response><Dial><Conference>R</Conference></Dial></Response>'\n"
+        "advance 10s\nshow\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "conference_sim", "shell"], input=commands,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stdout
+    assert "participant-join           R agent" in done.stdout
+
+
+def test_SPEC11_the_pictures_show_a_bridge_as_two_lanes_in_the_mix():
+    from conference_sim.output.html import Lanes
+    from conference_sim.output.mermaid import MermaidSink
+
+    data = dial_scenario("twilio", "<Client>agent</Client>", {"client:agent": {"answer": "2s"}},
+                         hangup="30s")  # fmt: skip
+    events = conference_sim.run(data).list
+    lanes = Lanes()
+    for e in events:
+        lanes.apply(e)
+    (room,) = lanes.model("t", [])["rooms"]
+    assert room["name"].startswith("caller") and (room["start"], room["end"]) == (2000, 30000)
+    assert [lane["bars"] for lane in room["lanes"]] == [[["mix", 2000, 30000]]] * 2
+    import io
+
+    out = io.StringIO()
+    sink = MermaidSink(out)
+    for e in events:
+        sink.emit(e)
+    sink.close()
+    assert "bridge-start" in out.getvalue() and "call-progress" in out.getvalue()

@@ -177,6 +177,18 @@ class ScenarioBuilder:
         """Options: account, method, call (announce to one participant)."""
         return self.action("announce", conference, at=at, url=url, **options)
 
+    def create(self, to: str, *, at: Time, from_: str, **options: Any) -> ScenarioBuilder:
+        """Calls create (SPEC 11): dial ``to`` (E.164, ``client:NAME``, ``sip:URI``).
+        Options: url, method, twiml, statusCallback, statusCallbackEvent, timeout, timeLimit,
+        machineDetection, callerId, fallbackUrl, name."""
+        return self.action("create", to, at=at, **{"from": from_, **options})
+
+    def callee(self, address: str, behaviour: str | dict[str, Any] = "answer") -> ScenarioBuilder:
+        """What the party at ``address`` does when dialled: ``answer``, ``busy``,
+        ``no-answer``, ``failed``, ``machine``, or ``{"answer": "3s", "hangup": "1m", …}``."""
+        self.data.setdefault("callees", {})[address] = behaviour
+        return self
+
     # -- what the app serves -----------------------------------------------------------------------
     def document(self, url: str, cxml: str) -> ScenarioBuilder:
         self.data.setdefault("documents", {})[url] = cxml

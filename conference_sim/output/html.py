@@ -25,6 +25,7 @@ class Lanes:
         self.rooms: dict[str, dict[str, Any]] = {}  # ConferenceSid (or name) -> room
         self.open: dict[tuple[str, str, str], int] = {}  # (room, call, kind) -> start ms
         self.end_ms = 0
+        self.names: dict[str, str] = {}  # CallSid -> the call's name on the timeline
 
     def room(self, e: Event) -> dict[str, Any]:
         key = e.params.get("ConferenceSid") or f"{e.account}/{e.conference}"
@@ -50,9 +51,34 @@ class Lanes:
         if start is not None:
             self.lane(room, call)["bars"].append([kind, start, t])
 
+    def bridge(self, e: Event) -> None:
+        """A ``<Dial>`` of a number, client or SIP address: a group of two lanes, the caller
+        and the leg that answered, in the mix for as long as they are bridged (SPEC 11)."""
+        t, caller = e.t_ms, e.call or ""
+        key = f"bridge:{e.params.get('CallSid')}"
+        if e.event == "bridge-start":
+            leg = self.names.get(e.params.get("DialCallSid", ""), e.params.get("To", "leg"))
+            room = {"name": f"{caller} \u21c4 {leg}", "account": e.account, "start": t,
+                    "end": None, "lanes": {}, "ticks": []}  # fmt: skip
+            self.rooms[key] = room
+            for who in (caller, leg):
+                self.lane(room, who)
+                self.begin(room, who, "mix", t)
+        elif key in self.rooms:
+            room = self.rooms.pop(key)
+            self.rooms[f"{key}:{t}:{e.seq}"] = room
+            room["end"] = t
+            for who in list(room["lanes"]):
+                self.finish(room, who, "mix", t)
+
     def apply(self, e: Event) -> None:
         t, name, call = e.t_ms, e.event, e.call
         self.end_ms = max(self.end_ms, t)
+        if call and "CallSid" in e.params:
+            self.names.setdefault(e.params["CallSid"], call)
+        if name in ("bridge-start", "bridge-end"):
+            self.bridge(e)
+            return
         if e.conference is None:
             return
         room = self.room(e)

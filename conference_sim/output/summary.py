@@ -13,9 +13,12 @@ def summary_lines(events: list[Event]) -> list[str]:
     rooms: dict[str, dict] = {}
     names: dict[str, str] = {}  # CallSid -> call name
     warnings: Counter[str] = Counter()
+    dialled: dict[str, str] = {}  # CallSid -> its last progress status (calls the platform made)
     for e in events:
         if e.call and "CallSid" in e.params:
             names.setdefault(e.params["CallSid"], e.call)
+        if e.event == "call-progress" and e.params.get("Direction") != "inbound":
+            dialled[e.params["CallSid"]] = e.params["CallStatus"]
         if e.kind == "warning":
             warnings[e.event] += 1
         sid = e.params.get("ConferenceSid")
@@ -49,6 +52,10 @@ def summary_lines(events: list[Event]) -> list[str]:
             out.append(f"    ended by: {room['ended']}")
         for url, count in sorted(room["requests"].items()):
             out.append(f"    {count:>4} × {url}")
+    if dialled:
+        outcomes = Counter(dialled.values())
+        listed = ", ".join(f"{status} × {n}" for status, n in sorted(outcomes.items()))
+        out.append(f"  calls the platform dialled: {len(dialled)} ({listed})")
     if warnings:
         listed = ", ".join(f"{name} × {n}" for name, n in sorted(warnings.items()))
         out.append(f"  warnings: {listed}")

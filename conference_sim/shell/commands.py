@@ -150,7 +150,7 @@ class Shell(Prompt):
         if not words:
             raise CommandError("usage: " + HELP.get(verb, HELP["mute"]))
         target, *pairs = words
-        if verb not in ("end", "announce"):
+        if verb not in ("end", "announce", "create"):
             target = self.known(target)
         action = {"at": as_seconds(self.session.now), verb: target, **key_values(pairs)}
         session = self.session

@@ -10,7 +10,7 @@ from typing import Any
 from ..events import KNOWN_EVENTS
 
 CALL_COMMANDS = ("mute", "unmute", "hold", "unhold", "kick", "update", "hangup", "speech", "press")
-REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce")
+REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce", "create")
 CALL_KEYS = ("account", "from", "to", "hangup", "at", "cxml", "url", "method")
 HELP = {
     "call": "call NAME ROOM [key=value …]  a caller dials ROOM now; keys are <Conference> "
@@ -28,6 +28,8 @@ HELP = {
     "update": "update NAME key=value …  REST: beepOnExit, endConferenceOnExit, coaching, …",
     "end": "end ROOM [account=A]  REST: end the conference now",
     "announce": "announce ROOM url=URL [call=NAME] [method=…]  REST: play an announcement now",
+    "create": "create ADDRESS from=NUMBER url=URL|twiml=… [timeout=…] [statusCallback=…]  REST: "
+    "calls create: dial +1555…, client:NAME or sip:URI now (callees: says what it does)",
     "advance": "advance DURATION  move the clock on (e.g. 30s, 1m30s)",
     "step": "step  move the clock to the next instant something happens",
     "until": "until EVENT [CALL]  run until such an event happens (e.g. until conference-start)",
