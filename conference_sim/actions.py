@@ -139,6 +139,15 @@ class RedirectCall(ParticipantAction):
 
 
 @frozen(kw_only=True)
+class LimitCall(ParticipantAction):
+    """Call update with ``TimeLimit``: the call hangs up that long from now, unless it ends
+    first."""
+
+    time_limit_ms: int
+    verb: ClassVar[str] = "limit"
+
+
+@frozen(kw_only=True)
 class HangupCall(ParticipantAction):
     """Call update with ``Status=completed``: the call hangs up."""
 

@@ -160,7 +160,6 @@ class Dial:
     hangup_on_star: bool = cxml("hangupOnStar", "bool", False)
     timeout_ms: int = cxml("timeout", "dial-timeout", 30_000)
     caller_id: str | None = cxml("callerId", "text")
-    answer_on_bridge: bool = cxml("answerOnBridge", "bool", False)
     line: int | None = None
     ignored: tuple[str, ...] = ()  # attributes the platforms know and the simulator does not model
     targets: tuple[Target, ...] = ()

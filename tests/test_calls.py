@@ -479,3 +479,19 @@ def test_SPEC11_the_pictures_show_a_bridge_as_two_lanes_in_the_mix():
         sink.emit(e)
     sink.close()
     assert "bridge-start" in out.getvalue() and "call-progress" in out.getvalue()
+
+
+def test_SPEC11_a_calls_time_limit_updated_by_rest_ends_it_that_long_from_now():
+    sim, sink, client = simulation("twilio")
+    call = client.calls.create(
+        to="client:agent", from_="+15550000001", url="https://app.example/hello"
+    )
+    sim.advance(10_000)
+    client.calls(call.sid).update(time_limit=20)
+    with pytest.raises(TwilioRestException) as err:
+        client.calls.create(to="client:agent", from_="+15550000001", url="https://app.example/x",
+                            timeout=0)  # fmt: skip
+    assert err.value.code == 21208
+    sim.run()
+    end = next(e for e in sink.events if e.event == "call-end" and e.params["CallSid"] == call.sid)
+    assert (end.t, end.params["reason"]) == (30.0, "time-limit")

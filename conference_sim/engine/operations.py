@@ -18,6 +18,7 @@ from ..actions import (
     HangupCall,
     Hold,
     Kick,
+    LimitCall,
     Mute,
     ParticipantAction,
     RedirectCall,
@@ -49,6 +50,11 @@ def apply(sim: Engine, action: Action) -> None:
         return
     if isinstance(action, CreateCall):
         place_call(sim, action)
+        return
+    if isinstance(action, LimitCall):
+        limited = sim.directory.find_call(action.call)
+        if limited is not None and not limited.ended:
+            sim.at(sim.now + action.time_limit_ms, lambda: limited.hangup("time-limit"))
         return
     if isinstance(action, RedirectCall | HangupCall):
         apply_to_call(sim, action)

@@ -35,6 +35,7 @@ VERBS_FOLLOWED = ("Say", "Play", "Pause", "Redirect", "Hangup", "Dial")
 # Attributes the platforms (and their SDKs' builders) know that the simulator does not model:
 # accepted, with an attribute-ignored warning when the Dial runs (D1).
 DIAL_INERT = (
+    "answerOnBridge",
     "record",
     "trim",
     "recordingStatusCallback",

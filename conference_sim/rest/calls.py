@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
 
-from ..actions import HangupCall, RedirectCall
+from ..actions import HangupCall, LimitCall, RedirectCall
 from . import resources
 from .errors import ApiError, json_response, not_found
 from .forms import build, evolve, parse_day
@@ -42,7 +42,19 @@ def call_post(api: RestApi, account: str, path: str, params: Any, sid: str) -> R
     if status is not None:
         api.platform.act(HangupCall(call=call.sid))
         return json_response(resources.call(call, status="completed"))
+    limit = params.get("TimeLimit")
+    if limit is not None:  # the call's longest stay from now (SPEC 11)
+        if not limit.isdigit() or not 1 <= int(limit) <= 86400:
+            raise ApiError(400, 21200, f"TimeLimit: {limit!r} is not a whole number of seconds")
+        api.platform.act(LimitCall(call=call.sid, time_limit_ms=int(limit) * 1000))
+    if params.get("StatusCallback") and call.outbound is not None:
+        if not (params.get("Url") or params.get("Twiml")):  # as the platform asks
+            raise ApiError(400, 21205, "To change StatusCallback, send Url in the same request")
+        call.outbound.status_callback = params["StatusCallback"]
+        call.outbound.method = params.get("StatusCallbackMethod", call.outbound.method)
     if not params.get("Url") and not params.get("Twiml"):
+        if limit is not None:
+            return json_response(resources.call(call))
         raise ApiError(400, 21205, "Url parameter is required (or Twiml, or Status)")
     data: dict[str, Any] = {"redirect": call.sid}
     if params.get("Twiml"):
