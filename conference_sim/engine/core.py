@@ -355,6 +355,17 @@ class Engine:
     def warn(self, log: Any, event: str, **params: Any) -> None:
         log.warning(event, kind="warning", params=params, requests=[])
 
+    def ignored(self, log: Any, names: tuple[str, ...], what: str = "attributes") -> None:
+        """D1: what the platform knows and the simulator does not model, named once."""
+        if names:
+            self.warn(
+                log,
+                "attribute-ignored",
+                attributes=" ".join(names),
+                reason=f"the platform knows these {what} but the simulator does not model "
+                "them; the run goes on as if they were absent",
+            )
+
 
 def capture(scenario: Scenario, **options: Any) -> list[Event]:
     """Run a scenario to the end and return its whole timeline (options as for Engine)."""

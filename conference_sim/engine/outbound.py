@@ -51,14 +51,7 @@ def dial_out(sim: Engine, action: AddParticipant) -> Call:
         conference=action.conference,
     )
     sim.directory.add_call(call)
-    if action.ignored:
-        sim.warn(
-            call.log.bind(conference=action.conference),
-            "attribute-ignored",
-            attributes=" ".join(action.ignored),
-            reason="participant create: the platform knows these parameters but the simulator "
-            "does not model them; the call goes on as if they were absent",
-        )
+    sim.ignored(call.log.bind(conference=action.conference), action.ignored, "parameters")
 
     def answered() -> None:
         if call.ended:
@@ -113,14 +106,7 @@ def place_call(sim: Engine, action: CreateCall) -> Call:
         method=action.status_callback_method,
     )
     sim.directory.add_call(call)
-    if action.ignored:
-        sim.warn(
-            call.log,
-            "attribute-ignored",
-            attributes=" ".join(action.ignored),
-            reason="calls create: the platform knows these parameters but the simulator does "
-            "not model them; the call goes on as if they were absent",
-        )
+    sim.ignored(call.log, action.ignored, "parameters")
 
     def answered() -> None:
         if call.ended:

@@ -118,14 +118,7 @@ def quiet_loops(call: Call, url: str) -> None:
 def dial(call: Call, verb: Dial) -> Generator[simpy.Event, Any, tuple[Document | None, str | None]]:
     if verb.room is None:  # <Number>, <Client>, <Sip>: a bridge, not a room
         return (yield from dial_targets(call, verb))
-    if verb.ignored:  # D1: accepted, but the simulator does not model them
-        call.sim.warn(
-            call.log.bind(conference=verb.room),
-            "attribute-ignored",
-            attributes=" ".join(verb.ignored),
-            reason="the platform knows these attributes but the simulator does not model "
-            "them; the run goes on as if they were absent",
-        )
+    call.sim.ignored(call.log.bind(conference=verb.room), verb.ignored)  # D1
     room = call.sim.room(call.account, verb.room, verb.attrs)
     try:
         p = room.admit(call, verb)
@@ -170,14 +163,7 @@ def dial_targets(
     """Ring the targets and wait until the Dial is over (see :mod:`.bridge`)."""
     from .bridge import Bridge
 
-    if verb.ignored:
-        call.sim.warn(
-            call.log,
-            "attribute-ignored",
-            attributes=" ".join(verb.ignored),
-            reason="the platform knows these attributes but the simulator does not model "
-            "them; the run goes on as if they were absent",
-        )
+    call.sim.ignored(call.log, verb.ignored)  # D1
     over = call.clock.event()
 
     def finished(status: str) -> None:  # dial-end and the action, as the Dial ends (SPEC 3)
