@@ -24,7 +24,8 @@ KNOWN_EVENTS = (
     "announcement-start",
     "attribute-ignored", "callback-unsubscribed", "document-invalid", "document-missing",
     "action-failed", "clock-stopped", "request-failed", "callback-failed",
-    "call-progress", "audio-loop", "bridge-start", "bridge-end",
+    "call-progress", "audio-loop", "bridge-start", "bridge-end", "gather-start", "gather-end",
+    "verb-not-simulated",
 )  # fmt: skip
 
 

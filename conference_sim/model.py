@@ -168,7 +168,44 @@ class Dial:
 DIAL_ATTRIBUTES = cxml_fields(Dial)
 
 
-Verb = Say | Play | Pause | Redirect | Hangup | Dial
+@frozen
+class Gather:
+    """``<Gather>`` (SPEC 11): collect key presses (and speech) while its prompts play.
+    ``action`` None: the current document's URL; ``speech_timeout_ms`` None: ``auto``."""
+
+    input: tuple[str, ...] = ("dtmf",)
+    num_digits: int | None = None
+    finish_on_key: str = "#"
+    timeout_ms: int = 5000
+    speech_timeout_ms: int | None = 5000
+    action: str | None = None
+    method: str = "POST"
+    action_on_empty_result: bool = False
+    prompts: tuple[Say | Play | Pause, ...] = ()
+    line: int | None = None
+    ignored: tuple[str, ...] = ()
+
+
+@frozen
+class Reject:
+    """``<Reject>``: as the first verb the call is never answered (busy or no-answer)."""
+
+    reason: str = "rejected"
+    line: int | None = None
+
+
+@frozen
+class Unfollowed:
+    """A verb the platform knows and the simulator does not follow (``<Enqueue>``, ``<Pay>``,
+    ``<Connect>``…): the document loads; at it, a warning says what the simulator does
+    instead: ``goes_on`` (the next verb runs) or the call hangs up."""
+
+    tag: str
+    goes_on: bool
+    line: int | None = None
+
+
+Verb = Say | Play | Pause | Redirect | Hangup | Dial | Gather | Reject | Unfollowed
 
 
 @frozen

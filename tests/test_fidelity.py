@@ -248,8 +248,8 @@ def test_D1_ssml_inside_say_counts_as_its_text(one):
          "verb 1 <Dial><Conference>.beep: beep='maybe' is not allowed"),
         ('<Response><Dial timeLimit="soon"><Conference>R</Conference></Dial></Response>',
          "verb 1 <Dial>.timeLimit: timeLimit='soon' is not allowed"),
-        ("<Response><Gather><Say>Press 1</Say></Gather></Response>",
-         "<Gather> is not a verb the simulator follows"),
+        ("<Response><Gather><Gather/></Gather></Response>",
+         "verb 1 <Gather>: <Gather> cannot contain <Gather>"),
     ],
 )  # fmt: skip
 def test_D1_errors_name_the_element_that_carries_them(document, message):

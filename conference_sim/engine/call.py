@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .bridge import Bridge
     from .core import Engine
     from .eventlog import EventLogger
+    from .ivr import Gathering
     from .legs import Leg
 
 
@@ -44,6 +45,8 @@ class Call:
         "deleted",
         "ended",
         "ended_ms",
+        "final_status",
+        "gathering",
         "hop_ms",
         "hops",
         "hung_up",
@@ -64,6 +67,7 @@ class Call:
         "stay",
         "talking",
         "updated_ms",
+        "verbs_run",
     )
 
     def __init__(
@@ -77,7 +81,10 @@ class Call:
         self.sid = sid or sim.directory.sid("CA", spec.name)
         self.outbound: Leg | None = None  # a call the platform dialled: its progress
         self.number_leg: Leg | None = None  # an inbound call's progress (status_callback:)
-        self.bridge: Bridge | None = None  # a <Dial> of numbers under way (this call dialled)
+        self.bridge: Bridge | None = None
+        self.gathering: Gathering | None = None  # a <Gather> listening for keys
+        self.final_status = "completed"  # (a <Reject> as the first verb: busy, no-answer)
+        self.verbs_run = 0  # a <Dial> of numbers under way (this call dialled)
         self.account_sid = sim.directory.account_sid(spec.account)
         self.participant: Participant | None = None
         self.talking = False
@@ -178,6 +185,9 @@ class Call:
             p.room.remove(p, "hangup-on-star")
         if self.bridge is not None and "*" in digits:
             self.bridge.star(self)
+        if self.gathering is not None:
+            for key in digits:
+                self.gathering.key(key)
 
     def run(self, document: Document) -> Generator[simpy.Event, Any, None]:
         """The call's process (see :mod:`.script`)."""
@@ -262,10 +272,11 @@ class Call:
         self.log.info(
             "call-end",
             kind="call",
-            params={"CallSid": self.sid, "CallStatus": "completed", "reason": reason},
+            params={"CallSid": self.sid, "CallStatus": self.final_status, "reason": reason},
         )
         leg = self.outbound or self.number_leg
         if leg is not None:
             stay = self.clock.now_ms - self.started_ms if self.started_ms is not None else 0
-            leg.progress("completed", duration_ms=stay)
+            unanswered = self.final_status != "completed"
+            leg.progress(self.final_status, duration_ms=0 if unanswered else stay)
         self.sim.directory.call_ended(self)

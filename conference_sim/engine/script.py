@@ -12,7 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from ..model import DEFAULT_TIME_LIMIT_MS, Dial, Document, Hangup, Pause, Play, Redirect, Say
+from ..model import (
+    DEFAULT_TIME_LIMIT_MS,
+    Dial,
+    Document,
+    Gather,
+    Hangup,
+    Pause,
+    Play,
+    Redirect,
+    Reject,
+    Say,
+    Unfollowed,
+)
+from . import ivr
 from .causes import FAILED, HUNG_UP_DOC, QUIET_LOOPS, DialOver, HungUp, Redirected
 from .media import MAX_INSTANT_REDIRECTS, playing
 from .params import voice_params
@@ -45,6 +58,8 @@ def run_document(call: Call, doc: Document, url: str | None) -> Generator[simpy.
     while i < len(verbs):
         verb = verbs[i]
         i += 1
+        first = call.verbs_run == 0
+        call.verbs_run += 1
         if isinstance(verb, Say | Play):
             call.now_playing, ms = playing(verb, call.sim.scenario.media)
             yield call.clock.play_for(ms)
@@ -66,6 +81,20 @@ def run_document(call: Call, doc: Document, url: str | None) -> Generator[simpy.
             if nxt is None:
                 return "application-error"
             doc, url, verbs, i = nxt, target, nxt.verbs, 0
+        elif isinstance(verb, Gather):
+            nxt = yield from ivr.gather(call, verb, doc, url)
+            if nxt is FAILED:
+                return "application-error"
+            if nxt is not None:
+                if looping(call, verb.action or url or doc.source, "the Gather's action"):
+                    return "redirect-loop"
+                url = (verb.action or url) if nxt is not doc else url
+                doc, verbs, i = nxt, nxt.verbs, 0
+        elif isinstance(verb, Reject):
+            return ivr.reject(call, verb, first)
+        elif isinstance(verb, Unfollowed):
+            if not ivr.unfollowed(call, verb):
+                return "not-simulated"
         elif isinstance(verb, Dial):
             nxt, nxt_url = yield from dial(call, verb)
             if nxt is HUNG_UP_DOC:

@@ -29,9 +29,10 @@ from ..model import (
     Verb,
 )
 from ..timeparse import excerpt
+from . import ivr
 from .schema import CALLSID_LIKE, URL
 
-VERBS_FOLLOWED = ("Say", "Play", "Pause", "Redirect", "Hangup", "Dial")
+VERBS_FOLLOWED = ("Say", "Play", "Pause", "Redirect", "Hangup", "Dial", "Gather", "Reject")
 # Attributes the platforms (and their SDKs' builders) know that the simulator does not model:
 # accepted, with an attribute-ignored warning when the Dial runs (D1).
 DIAL_INERT = (
@@ -245,6 +246,8 @@ def _only(el: ET.Element, allowed: tuple[str, ...]) -> None:
 def _verb(el: ET.Element, dialect: Dialect) -> Verb:
     tag = el.tag
     text = (el.text or "").strip()
+    if tag in ("Gather", "Reject") or tag in ivr.UNFOLLOWED:
+        return _ivr(el, dialect)
     if tag not in VERBS_FOLLOWED:
         raise DocumentError(
             f"<{tag}> is not a verb the simulator follows; allowed: {', '.join(VERBS_FOLLOWED)}"
@@ -307,6 +310,23 @@ def _verb(el: ET.Element, dialect: Dialect) -> Verb:
     raise AssertionError(tag)  # pragma: no cover - every followed verb is handled above
 
 
+def _ivr(el: ET.Element, dialect: Dialect) -> Verb:
+    """``<Gather>``, ``<Reject>``, and the verbs the simulator does not follow (load.ivr)."""
+    if el.tag == "Gather":
+        return ivr.gather(el, lambda child: _verb(child, dialect), _url)
+    if el.tag == "Reject":
+        return ivr.reject(el)
+    seen = SEEN.get()
+    index = seen.get(el.tag, 0)
+    seen[el.tag] = index + 1
+    return ivr.unfollowed(el, TEXT.get(), index)
+
+
+# The document's text, and how many of each unfollowed verb were met: to give their lines.
+TEXT: contextvars.ContextVar[str] = contextvars.ContextVar("TEXT", default="")
+SEEN: contextvars.ContextVar[dict[str, int]] = contextvars.ContextVar("SEEN")
+
+
 def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Document:
     """Parse a cXML document (``<Response>…</Response>``) into a Document.
 
@@ -341,10 +361,13 @@ def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Doc
     if root.attrib:
         raise DocumentError(f"<Response> takes no attributes; found {sorted(root.attrib)[0]!r}")
     token = BASE.set(source if URL.match(source) else None)  # (relative URLs resolve: U1)
+    text_token, seen_token = TEXT.set(text), SEEN.set({})
     try:
         return Document(verbs=tuple(_verbs(root, dialect)), source=source)
     finally:
         BASE.reset(token)
+        TEXT.reset(text_token)
+        SEEN.reset(seen_token)
 
 
 def _verbs(root: ET.Element, dialect: Dialect) -> list[Verb]:

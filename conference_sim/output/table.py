@@ -36,6 +36,9 @@ SUMMARY_KEYS = (
     "purpose",
     "action",
     "target",
+    "Digits",
+    "FinishedOnKey",
+    "verb",
 )
 QUIET = {"Muted": "false", "Hold": "false", "Coaching": "false"}
 
@@ -50,7 +53,11 @@ def summary(event: Event) -> str:
             continue
         if key == "Reason" and event.event == "conference-end":
             continue
-        if key == "CallStatus" and event.event != "call-progress":
+        if key == "CallStatus" and event.event != "call-progress" and not (
+            event.event == "call-end" and value != "completed"
+        ):
+            continue
+        if key in ("Digits", "FinishedOnKey") and value == "":
             continue
         if isinstance(value, list):
             value = ",".join(value) if value else "nobody"

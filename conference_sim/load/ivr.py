@@ -1,0 +1,106 @@
+"""The IVR verbs in front of the room (SPEC 11): ``<Gather>``, ``<Reject>``, and the verbs the
+platform knows that the simulator does not follow.
+
+``<Gather>`` models ``input``, ``numDigits``, ``finishOnKey`` (default ``#``), ``timeout``
+(default 5 s), ``speechTimeout`` (default the ``timeout``, or ``auto``), ``action``/``method``
+(default: the current document's URL, POST) and ``actionOnEmptyResult``, with nested ``<Say>``,
+``<Play>`` and ``<Pause>`` prompts; ``partialResultCallback``, ``hints``, ``language``,
+``speechModel``, ``profanityFilter``, ``enhanced`` … load and are named in one
+``attribute-ignored`` warning when it runs.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import DocumentError
+from ..model import Gather, Reject, Unfollowed
+from ..timeparse import excerpt
+
+GATHER_ATTRIBUTES = ("input", "numDigits", "finishOnKey", "timeout", "speechTimeout", "action",
+                     "method", "actionOnEmptyResult")  # fmt: skip
+GATHER_INERT = ("partialResultCallback", "partialResultCallbackMethod", "hints", "language",
+                "speechModel", "profanityFilter", "enhanced", "bargeIn", "debug",
+                "maxSpeechTime", "actionOnEmptyResult2")  # fmt: skip
+# Verbs the platforms know and the simulator does not follow: True when the call goes on with
+# the next verb (an asynchronous side-thing), False when it hangs up there (rule IV4).
+UNFOLLOWED = {
+    "Enqueue": False, "Leave": True, "Connect": False, "Pay": False, "Prompt": False,
+    "Refer": False, "Siprec": True, "Start": True, "Stop": True, "Stream": True, "Echo": False,
+    "Sms": True, "Message": True, "Record": False, "Queue": False,
+}  # fmt: skip
+
+
+def _fail(name: str, value: str, allowed: str) -> DocumentError:
+    return DocumentError(f"{name}={excerpt(value)} is not allowed; allowed: {allowed}", where=name)
+
+
+def gather(
+    el: ET.Element, prompt: Callable[[ET.Element], Any], url_of: Callable[..., str]
+) -> Gather:
+    """``<Gather>`` and its nested prompts (``prompt`` parses one Say, Play or Pause)."""
+    unknown = sorted(set(el.attrib) - set(GATHER_ATTRIBUTES) - set(GATHER_INERT))
+    if unknown:
+        raise DocumentError(f"<Gather> has unknown attribute {excerpt(unknown[0])}; allowed: "
+                            f"{', '.join((*GATHER_ATTRIBUTES, *GATHER_INERT))}")  # fmt: skip
+    words = tuple(w for w in re.split(r"[\s,]+", el.get("input", "dtmf")) if w)
+    if not words or any(w not in ("dtmf", "speech") for w in words):
+        raise _fail("input", el.get("input", ""), "dtmf, speech, or dtmf speech")
+    num = el.get("numDigits")
+    if num is not None and (not re.fullmatch(r"\d{1,3}", num) or int(num) < 1):
+        raise _fail("numDigits", num, "a whole number of 1 or more")
+    finish = el.get("finishOnKey", "#")
+    if not re.fullmatch(r"[0-9#*]?", finish):
+        raise _fail("finishOnKey", finish, "one of 0-9, #, *, or the empty string")
+    timeout = el.get("timeout", "5")
+    if not re.fullmatch(r"\d{1,3}", timeout) or not 1 <= int(timeout) <= 600:
+        raise _fail("timeout", timeout, "a whole number of seconds from 1 to 600")
+    speech = el.get("speechTimeout", timeout)
+    if speech != "auto" and (not re.fullmatch(r"\d{1,3}", speech) or not 1 <= int(speech) <= 60):
+        raise _fail("speechTimeout", speech, "auto, or a whole number of seconds from 1 to 60")
+    method = el.get("method", "POST")
+    if method not in ("GET", "POST"):
+        raise _fail("method", method, "GET, POST")
+    empty = el.get("actionOnEmptyResult", "false")
+    if empty not in ("true", "false"):
+        raise _fail("actionOnEmptyResult", empty, "true, false")
+    prompts = []
+    for child in el:
+        if child.tag in ("Gather", "Record"):
+            raise DocumentError(f"<Gather> cannot contain <{child.tag}>; allowed: Say, Play, Pause")
+        if child.tag not in ("Say", "Play", "Pause"):
+            raise DocumentError(f"<Gather> cannot contain <{child.tag}>; allowed: Say, Play, Pause")
+        if child.tag == "Play" and child.get("digits"):
+            raise DocumentError("<Play digits> cannot be nested in <Gather>")
+        prompts.append(prompt(child))
+    return Gather(
+        input=words,
+        num_digits=int(num) if num is not None else None,
+        finish_on_key=finish,
+        timeout_ms=int(timeout) * 1000,
+        speech_timeout_ms=None if speech == "auto" else int(speech) * 1000,
+        action=url_of("action", el.get("action")) if el.get("action") else None,
+        method=method,
+        action_on_empty_result=empty == "true",
+        prompts=tuple(prompts),
+        ignored=tuple(n for n in el.attrib if n in GATHER_INERT),
+    )
+
+
+def reject(el: ET.Element) -> Reject:
+    if len(el) or set(el.attrib) - {"reason"}:
+        raise DocumentError("<Reject> takes only a reason attribute and holds nothing")
+    reason = el.get("reason", "rejected")
+    if reason not in ("rejected", "busy"):
+        raise _fail("reason", reason, "rejected, busy")
+    return Reject(reason=reason)
+
+
+def unfollowed(el: ET.Element, text: str, index: int) -> Unfollowed:
+    """A verb the simulator does not follow, with the line it stands on in ``text``."""
+    matches = list(re.finditer(rf"<{el.tag}\b", text))
+    line = text[: matches[index].start()].count("\n") + 1 if index < len(matches) else None
+    return Unfollowed(tag=el.tag, goes_on=UNFOLLOWED[el.tag], line=line)
