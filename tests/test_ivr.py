@@ -1,0 +1,185 @@
+"""Issue 25, SPEC 11: the IVR in front of the room: ``<Gather>`` (IV1-IV3), ``<Reject>`` (IV5)
+and the verbs the simulator does not follow (IV4), in both dialects."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from twilio.twiml.voice_response import VoiceResponse
+
+import conference_sim
+from conference_sim import Scenario
+
+DIALECTS = ["signalwire", "twilio"]
+DOCS = {
+    "https://app.example/ivr": "<Response><Gather action='next'><Say>Hi</Say></Gather></Response>",
+    "https://app.example/next": "<Response><Say>got it</Say></Response>",
+}
+
+
+def run(cxml: str, press=(), dialect: str = "twilio", url: str | None = None, **extra):
+    call = {"name": "a", "hangup": 120, "press": [{"at": t, "digits": d} for t, d in press]}
+    if url:
+        call["url"] = url  # a document of documents:, with a URL of its own
+        call["cxml"] = f"<Response><Redirect>{url}</Redirect></Response>"
+    else:
+        call["cxml"] = cxml
+    data = {"dialect": dialect, "calls": [call], "documents": {**DOCS, **extra}}
+    if url:
+        del call["url"]
+    return conference_sim.run(data).list
+
+
+def ended(events):
+    return next(e for e in events if e.event == "gather-end")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_IV1_digits_end_on_finish_on_key_which_is_not_in_digits(dialect):
+    events = run(
+        "<Response><Gather action='https://app.example/next'><Say>PIN</Say></Gather></Response>",
+        press=[(5, "12"), (6, "3#")],
+        dialect=dialect,
+    )
+    end = ended(events)
+    assert (end.t, end.params["Digits"], end.params["FinishedOnKey"]) == (6.0, "123", "#")
+    assert end.requests[0].url == "https://app.example/next"
+    assert end.requests[0].method == "POST"  # IV2: the method's default
+
+
+def test_IV1_num_digits_ends_the_input_and_a_key_restarts_the_timeout():
+    events = run(
+        "<Response><Gather numDigits='3' timeout='4'/></Response>",
+        press=[(2, "1"), (5, "2"), (8, "3")],
+    )
+    end = ended(events)
+    assert (end.t, end.params["Digits"], end.params["reason"]) == (8.0, "123", "numDigits")
+    slow = ended(
+        run("<Response><Gather numDigits='3' timeout='4'/></Response>", press=[(2, "1"), (7, "2")])
+    )
+    assert (slow.t, slow.params["Digits"], slow.params["reason"]) == (6.0, "1", "timeout")
+
+
+def test_IV1_a_key_stops_the_prompt_barge_in():
+    long_prompt = "<Say>" + "a very long menu " * 20 + "</Say>"  # 34 s of speech
+    events = run(
+        f"<Response><Gather numDigits='1'>{long_prompt}</Gather></Response>", press=[(3, "2")]
+    )
+    assert ended(events).t == 3.0
+
+
+def test_IV2_the_timeout_runs_from_the_end_of_the_prompts_default_5_s():
+    events = run("<Response><Gather><Say>Press a key</Say></Gather><Say>again</Say></Response>")
+    assert ended(events).t == pytest.approx(1.1 + 5)  # (0.1 s a character)
+
+
+def test_IV2_the_action_defaults_to_the_current_documents_url():
+    events = run("", url="https://app.example/menu", press=[(1, "7#")], **{
+        "https://app.example/menu": "<Response><Gather/></Response>"})  # fmt: skip
+    end = ended(events)
+    assert end.requests[0].url == "https://app.example/menu"
+
+
+def test_IV2_a_relative_action_resolves_against_the_document():
+    events = run("", url="https://app.example/ivr", press=[(3, "1#")])
+    assert ended(events).requests[0].url == "https://app.example/next"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_IV3_no_input_goes_on_with_the_next_verb_and_no_request(dialect):
+    events = run(
+        "<Response><Gather action='https://app.example/next'/><Say>nothing</Say></Response>",
+        dialect=dialect,
+    )
+    end = ended(events)
+    assert end.requests == () and end.params["Digits"] == ""
+    assert events[-1].event == "call-end" and events[-1].t == pytest.approx(5 + 0.7 + 0.3, abs=0.5)
+
+
+def test_IV3_a_finish_key_before_any_digit_is_no_input():
+    events = run(
+        "<Response><Gather action='https://app.example/next'/></Response>", press=[(1, "#")]
+    )
+    assert ended(events).requests == ()
+
+
+def test_IV3_action_on_empty_result_requests_the_action_anyway():
+    events = run(
+        "<Response><Gather actionOnEmptyResult='true' action='https://app.example/next'/></Response>"
+    )
+    end = ended(events)
+    assert end.requests and end.params["Digits"] == ""
+
+
+def test_IV3_keys_pressed_when_no_gather_listens_are_lost():
+    events = run(
+        "<Response><Say>Wait for it</Say><Gather numDigits='1'/></Response>", press=[(0.5, "5")]
+    )
+    assert ended(events).params["Digits"] == ""
+
+
+@pytest.mark.parametrize(
+    "verb, goes_on",
+    [("<Enqueue>support</Enqueue>", False), ("<Connect><Stream url='wss://x.example/s'/></Connect>", False),
+     ("<Pay/>", False), ("<Start><Stream url='wss://x.example/s'/></Start>", True),
+     ("<Leave/>", True), ("<Record/>", False)],
+)  # fmt: skip
+def test_IV4_a_verb_the_simulator_does_not_follow_loads_and_says_what_happens(verb, goes_on):
+    cxml = f"<Response>\n<Say>Hello</Say>\n{verb}\n<Say>after</Say>\n</Response>"
+    events = run(cxml)
+    warning = next(e for e in events if e.event == "verb-not-simulated")
+    assert "(line 3)" in warning.params["reason"]
+    end = events[-1]
+    assert end.event == "call-end"
+    assert end.params["reason"] == ("document-end" if goes_on else "not-simulated")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("reason, status", [("busy", "busy"), ("rejected", "no-answer")])
+def test_IV5_reject_as_the_first_verb_leaves_the_call_unanswered(dialect, reason, status):
+    data = {
+        "dialect": dialect,
+        "calls": [{"name": "a", "cxml": f"<Response><Reject reason='{reason}'/></Response>",
+                   "status_callback": "https://app.example/status"}],
+    }  # fmt: skip
+    events = conference_sim.run(data).list
+    end = next(e for e in events if e.event == "call-end")
+    assert end.params["CallStatus"] == status
+    final = [e for e in events if e.event == "call-progress"][-1]
+    assert (final.params["CallStatus"], final.params["CallDuration"]) == (status, "0")
+
+
+def test_IV5_reject_later_hangs_up_an_answered_call():
+    events = run("<Response><Say>Hello</Say><Reject/></Response>")
+    end = events[-1]
+    assert (end.event, end.params["CallStatus"], end.params["reason"]) == (
+        "call-end", "completed", "rejected",
+    )  # fmt: skip
+
+
+def test_D1_every_gather_keyword_of_the_twilio_builder_loads():
+    kwargs = {}
+    names = list(inspect.signature(VoiceResponse.gather).parameters)
+    assert "num_digits" in names and "speech_timeout" in names  # the builder's own keywords
+    for name in names:
+        if name in ("self", "kwargs"):
+            continue
+        kwargs[name] = {
+            "input": "dtmf speech", "action": "https://app.example/next", "method": "POST",
+            "timeout": 5, "speech_timeout": "auto", "max_speech_time": 30,
+            "profanity_filter": True, "finish_on_key": "#", "num_digits": 4,
+            "partial_result_callback": "https://app.example/partial",
+            "partial_result_callback_method": "POST", "language": "en-US", "hints": "yes, no",
+            "barge_in": True, "debug": False, "action_on_empty_result": True,
+            "speech_model": "phone_call", "enhanced": False,
+        }.get(name, "x")  # fmt: skip
+    response = VoiceResponse()
+    gather = response.gather(**kwargs)
+    gather.say("hello")
+    gather.play("https://cdn.example/a.mp3")
+    gather.pause(length=1)
+    scenario = Scenario.from_dict({"calls": [{"name": "a", "cxml": str(response)}]})
+    verb = scenario.calls[0].document.verbs[0]
+    assert (verb.num_digits, verb.input, len(verb.prompts)) == (4, ("dtmf", "speech"), 3)
+    assert "hints" in verb.ignored and "language" in verb.ignored
