@@ -187,6 +187,34 @@ class Gather:
 
 
 @frozen
+class Record:
+    """``<Record>`` (SPEC 11): record the caller until ``finishOnKey``, ``timeout`` s of silence
+    (0: never), ``maxLength`` or a hang-up; then the action (default: the current document)."""
+
+    max_length_ms: int = 3_600_000
+    timeout_ms: int = 5000
+    finish_on_key: str = "1234567890*#"
+    play_beep: bool = True
+    trim: str = "trim-silence"
+    action: str | None = None
+    method: str = "POST"
+    recording_status_callback: str | None = None
+    recording_status_callback_event: tuple[str, ...] = ("completed",)
+    recording_status_callback_method: str = "POST"
+    line: int | None = None
+    ignored: tuple[str, ...] = ()
+
+
+@frozen
+class Utterance:
+    """What a caller says at a moment (SPEC 11): a ``<Gather input=speech>`` hears it."""
+
+    at_ms: int
+    text: str
+    confidence: float = 0.9
+
+
+@frozen
 class Reject:
     """``<Reject>``: as the first verb the call is never answered (busy or no-answer)."""
 
@@ -205,7 +233,7 @@ class Unfollowed:
     line: int | None = None
 
 
-Verb = Say | Play | Pause | Redirect | Hangup | Dial | Gather | Reject | Unfollowed
+Verb = Say | Play | Pause | Redirect | Hangup | Dial | Gather | Record | Reject | Unfollowed
 
 
 @frozen
@@ -244,6 +272,7 @@ class CallSpec:
     line: int | None = None
     url: str | None = None  # the voice URL: the first document comes from the app
     method: str = "POST"
+    utterances: tuple[Utterance, ...] = ()  # what the caller says (speak:), for <Gather>
     # the phone number's status callback (SPEC 11): this call's progress, as the events say
     status_callback: str | None = None
     status_callback_event: tuple[str, ...] = ("completed",)

@@ -123,7 +123,7 @@ def test_IV3_keys_pressed_when_no_gather_listens_are_lost():
     "verb, goes_on",
     [("<Enqueue>support</Enqueue>", False), ("<Connect><Stream url='wss://x.example/s'/></Connect>", False),
      ("<Pay/>", False), ("<Start><Stream url='wss://x.example/s'/></Start>", True),
-     ("<Leave/>", True), ("<Record/>", False)],
+     ("<Leave/>", True), ("<Echo/>", False)],
 )  # fmt: skip
 def test_IV4_a_verb_the_simulator_does_not_follow_loads_and_says_what_happens(verb, goes_on):
     cxml = f"<Response>\n<Say>Hello</Say>\n{verb}\n<Say>after</Say>\n</Response>"
@@ -183,3 +183,96 @@ def test_D1_every_gather_keyword_of_the_twilio_builder_loads():
     verb = scenario.calls[0].document.verbs[0]
     assert (verb.num_digits, verb.input, len(verb.prompts)) == (4, ("dtmf", "speech"), 3)
     assert "hints" in verb.ignored and "language" in verb.ignored
+
+
+def run_calls(*calls, dialect="twilio"):
+    data = {"dialect": dialect, "calls": list(calls),
+            "documents": {"https://app.example/saved": "<Response><Say>Thanks</Say></Response>"}}  # fmt: skip
+    return conference_sim.run(data).list
+
+
+RECORD = "<Response><Record action='https://app.example/saved'{extra}/></Response>"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_IV6_record_ends_after_timeout_seconds_of_silence_and_trims_it(dialect):
+    events = run_calls({"name": "a", "cxml": RECORD.format(extra=""), "speech": [[3, 10], [12, 20]]},
+                       dialect=dialect)  # fmt: skip
+    done = next(e for e in events if e.event == "record-end")
+    assert (done.t, done.params["RecordingDuration"], done.params["Digits"]) == (25.0, "17", "")
+    rec = next(e for e in events if e.event == "recording-completed")
+    assert rec.params["RecordingSource"] == "RecordVerb" and rec.params["RecordingChannels"] == "1"
+    assert done.params["RecordingSid"] == rec.params["RecordingSid"]
+    beep = next(e for e in events if e.event == "beep")
+    assert beep.t == 0.0 and beep.params["reason"] == "record"  # playBeep: true by default
+
+
+def test_IV6_a_finish_key_ends_it_and_is_the_digits_max_length_too():
+    events = run_calls(
+        {"name": "a", "cxml": RECORD.format(extra=" timeout='0'"), "speech": [[1, 4]],
+         "press": [{"at": 6, "digits": "#"}]},
+        {"name": "b", "cxml": RECORD.format(extra=" maxLength='8' timeout='0' trim='do-not-trim'"),
+         "speech": [[1, 30]]},
+    )  # fmt: skip
+    ends = {e.call: e for e in events if e.event == "record-end"}
+    assert (ends["a"].t, ends["a"].params["Digits"], ends["a"].params["reason"]) == (
+        6.0,
+        "#",
+        "finishOnKey",
+    )
+    assert (ends["b"].t, ends["b"].params["RecordingDuration"]) == (8.0, "8")
+
+
+@pytest.mark.parametrize(
+    "dialect, status, url", [("twilio", "completed", True), ("signalwire", "absent", False)]
+)
+def test_IV7_a_silent_recording_twilio_keeps_it_signalwire_saves_none_both_ask_the_action(
+    dialect, status, url
+):
+    events = run_calls({"name": "a", "cxml": RECORD.format(extra="")}, dialect=dialect)
+    assert (
+        next(e for e in events if e.event.startswith("recording-")).event == f"recording-{status}"
+    )
+    done = next(e for e in events if e.event == "record-end")
+    assert done.requests and done.params["RecordingDuration"] == "0"
+    assert bool(done.params["RecordingUrl"]) is url
+
+
+def test_IV8_a_hang_up_ends_the_recording_with_digits_hangup_before_call_end():
+    events = run_calls(
+        {"name": "a", "cxml": RECORD.format(extra=""), "speech": [[1, 10]], "hangup": 6}
+    )
+    names = [e.event for e in events if e.call == "a"]
+    assert names[-3:] == ["recording-completed", "record-end", "call-end"]
+    done = next(e for e in events if e.event == "record-end")
+    assert done.params["Digits"] == "hangup" and done.params["CallStatus"] == "completed"
+
+
+def test_IV1_speech_input_hears_what_the_caller_says():
+    events = run_calls({
+        "name": "a",
+        "cxml": "<Response><Gather input='speech dtmf' speechTimeout='2' action='https://app.example/saved'>"
+                "<Say>Say sales or support</Say></Gather></Response>",
+        "speak": [{"at": 4, "text": "support", "confidence": 0.85}],
+    })  # fmt: skip
+    end = ended(events)
+    assert (end.t, end.params["SpeechResult"], end.params["Confidence"]) == (6.0, "support", "0.85")
+    assert end.requests
+    dtmf_only = run_calls({"name": "a", "cxml": "<Response><Gather/></Response>",
+                           "speak": [{"at": 1, "text": "hello"}]})  # fmt: skip
+    assert "SpeechResult" not in ended(dtmf_only).params  # input=dtmf hears no speech
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [("maxLength='x'", "maxLength='x' is not allowed"), ("finishOnKey='a'", "finishOnKey='a'"),
+     ("playBeep='maybe'", "playBeep='maybe'")],
+)  # fmt: skip
+def test_IV6_bad_record_attributes_are_located_load_errors(record, message):
+    from conference_sim.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict(
+            {"calls": [{"name": "a", "cxml": f"<Response><Record {record}/></Response>"}]}
+        )
+    assert message in str(err.value) and "<Record>" in str(err.value)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .bridge import Bridge
     from .core import Engine
     from .eventlog import EventLogger
-    from .ivr import Gathering
+    from .ivr import Gathering, Recorder
     from .legs import Leg
 
 
@@ -59,6 +59,7 @@ class Call:
         "outbound",
         "participant",
         "process",
+        "recorder",
         "sid",
         "sim",
         "spec",
@@ -83,6 +84,7 @@ class Call:
         self.number_leg: Leg | None = None  # an inbound call's progress (status_callback:)
         self.bridge: Bridge | None = None
         self.gathering: Gathering | None = None  # a <Gather> listening for keys
+        self.recorder: Recorder | None = None  # a <Record> under way
         self.final_status = "completed"  # (a <Reject> as the first verb: busy, no-answer)
         self.verbs_run = 0  # a <Dial> of numbers under way (this call dialled)
         self.account_sid = sim.directory.account_sid(spec.account)
@@ -171,13 +173,21 @@ class Call:
             self.participant.room.remove(self.participant, "hangup")
         if self.bridge is not None:
             self.bridge.hung_up(self)
+        if self.recorder is not None:
+            self.recorder.hang_up()
         self.end(reason)
         self.end_stay(HUNG_UP)
 
     def set_talking(self, on: bool) -> None:
         self.talking = on
+        if self.recorder is not None:
+            self.recorder.talk(on)
         if self.participant is not None:
             self.participant.room.update_speech(self.participant)
+
+    def utter(self, text: str, confidence: float) -> None:
+        if self.gathering is not None:
+            self.gathering.utter(text, confidence)
 
     def press(self, digits: str) -> None:
         p = self.participant
@@ -188,6 +198,9 @@ class Call:
         if self.gathering is not None:
             for key in digits:
                 self.gathering.key(key)
+        if self.recorder is not None:
+            for key in digits:
+                self.recorder.key(key)
 
     def run(self, document: Document) -> Generator[simpy.Event, Any, None]:
         """The call's process (see :mod:`.script`)."""

@@ -40,6 +40,8 @@ def first_step(spec: CallSpec) -> int:
         first = min(first, s.start_ms)
     for p in spec.presses:
         first = min(first, p.at_ms)
+    for u in spec.utterances:
+        first = min(first, u.at_ms)
     return first
 
 
@@ -161,6 +163,8 @@ class Engine:
             push(sp.end_ms, 1, lambda c=call: c.set_talking(False))
         for press in spec.presses:
             push(press.at_ms, 2, lambda c=call, d=press.digits: c.press(d))
+        for said in spec.utterances:
+            push(said.at_ms, 2, lambda c=call, s=said: c.utter(s.text, s.confidence))
         if spec.hangup_ms is not None:
             push(spec.hangup_ms, 3, call.hangup)
 
@@ -292,6 +296,8 @@ class Engine:
             self.at(sp.end_ms, lambda c=call: c.set_talking(False))
         for press in spec.presses:
             self.at(press.at_ms, lambda c=call, d=press.digits: c.press(d))
+        for said in spec.utterances:
+            self.at(said.at_ms, lambda c=call, s=said: c.utter(s.text, s.confidence))
         if spec.hangup_ms is not None:
             self.at(spec.hangup_ms, call.hangup)
         return call

@@ -20,6 +20,7 @@ from ..model import (
     Hangup,
     Pause,
     Play,
+    Record,
     Redirect,
     Reject,
     Say,
@@ -87,6 +88,15 @@ def run_document(call: Call, doc: Document, url: str | None) -> Generator[simpy.
                 return "application-error"
             if nxt is not None:
                 if looping(call, verb.action or url or doc.source, "the Gather's action"):
+                    return "redirect-loop"
+                url = (verb.action or url) if nxt is not doc else url
+                doc, verbs, i = nxt, nxt.verbs, 0
+        elif isinstance(verb, Record):
+            nxt = yield from ivr.record(call, verb, doc, url)
+            if nxt is FAILED:
+                return "application-error"
+            if nxt is not None:  # (no action: the current document again, which loops)
+                if looping(call, verb.action or url or doc.source, "the Record's action"):
                     return "redirect-loop"
                 url = (verb.action or url) if nxt is not doc else url
                 doc, verbs, i = nxt, nxt.verbs, 0

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..dialects import Dialect
 from ..errors import DocumentError, ScenarioError
-from ..model import CallSpec, Dial, Document, Press, Speech
+from ..model import CallSpec, Dial, Document, Press, Speech, Utterance
 from ..timeparse import excerpt
 from . import cxml
 from .documents import document
@@ -35,6 +35,7 @@ CALL_KEYS = (
     "status_callback",
     "status_callback_event",
     "status_callback_method",
+    "speak",
 )
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 SPEECH_SHAPE = "a list of [start, end] pairs of scenario times, e.g. [[40, 55], ['1m10s', 75]]"
@@ -108,10 +109,33 @@ def call(at: At, i: int, dialect: Dialect) -> CallSpec:
         line=at.line,
         url=at.get("url", url(), None),
         method=at.get("method", METHOD, "POST"),
+        utterances=at.get("speak", utterances, ()),
         status_callback=at.get("status_callback", url(), None),
         status_callback_event=at.get("status_callback_event", status_words, ("completed",)),
         status_callback_method=at.get("status_callback_method", METHOD, "POST"),
     )
+
+
+def utterances(at: At) -> tuple[Utterance, ...]:
+    """``speak:``: what the caller says and when, e.g. ``[{at: 5s, text: sales, confidence:
+    0.8}]`` (confidence 0 to 1, default 0.9): what a ``<Gather input=speech>`` hears."""
+    if not isinstance(at.value, list):
+        raise at.fail("must be a list like [{at: 5s, text: sales}]")
+    out = []
+    for item in at.items():
+        mapping(("at", "text", "confidence"))(item)
+        if "at" not in item.value or "text" not in item.value:
+            raise item.fail("an utterance needs 'at' and 'text'")
+        confidence = item.value.get("confidence", 0.9)
+        if (
+            isinstance(confidence, bool)
+            or not isinstance(confidence, int | float)
+            or not (0 <= confidence <= 1)
+        ):
+            raise item.child("confidence").fail(f"{excerpt(confidence)} is not from 0 to 1")
+        out.append(Utterance(time("at")(item.child("at")), string()(item.child("text")),
+                             float(confidence)))  # fmt: skip
+    return tuple(sorted(out, key=lambda u: u.at_ms))
 
 
 def status_words(at: At) -> tuple[str, ...]:

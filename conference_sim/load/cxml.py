@@ -32,7 +32,9 @@ from ..timeparse import excerpt
 from . import ivr
 from .schema import CALLSID_LIKE, URL
 
-VERBS_FOLLOWED = ("Say", "Play", "Pause", "Redirect", "Hangup", "Dial", "Gather", "Reject")
+VERBS_FOLLOWED = (
+    "Say", "Play", "Pause", "Redirect", "Hangup", "Dial", "Gather", "Record", "Reject"
+)  # fmt: skip
 # Attributes the platforms (and their SDKs' builders) know that the simulator does not model:
 # accepted, with an attribute-ignored warning when the Dial runs (D1).
 DIAL_INERT = (
@@ -246,7 +248,7 @@ def _only(el: ET.Element, allowed: tuple[str, ...]) -> None:
 def _verb(el: ET.Element, dialect: Dialect) -> Verb:
     tag = el.tag
     text = (el.text or "").strip()
-    if tag in ("Gather", "Reject") or tag in ivr.UNFOLLOWED:
+    if tag in ("Gather", "Reject", "Record") or tag in ivr.UNFOLLOWED:
         return _ivr(el, dialect)
     if tag not in VERBS_FOLLOWED:
         raise DocumentError(
@@ -316,6 +318,8 @@ def _ivr(el: ET.Element, dialect: Dialect) -> Verb:
         return ivr.gather(el, lambda child: _verb(child, dialect), _url)
     if el.tag == "Reject":
         return ivr.reject(el)
+    if el.tag == "Record":
+        return ivr.record(el, _url)
     seen = SEEN.get()
     index = seen.get(el.tag, 0)
     seen[el.tag] = index + 1

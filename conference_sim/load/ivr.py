@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import DocumentError
-from ..model import Gather, Reject, Unfollowed
+from ..model import Gather, Record, Reject, Unfollowed
 from ..timeparse import excerpt
 
 GATHER_ATTRIBUTES = ("input", "numDigits", "finishOnKey", "timeout", "speechTimeout", "action",
@@ -30,7 +30,7 @@ GATHER_INERT = ("partialResultCallback", "partialResultCallbackMethod", "hints",
 UNFOLLOWED = {
     "Enqueue": False, "Leave": True, "Connect": False, "Pay": False, "Prompt": False,
     "Refer": False, "Siprec": True, "Start": True, "Stop": True, "Stream": True, "Echo": False,
-    "Sms": True, "Message": True, "Record": False, "Queue": False,
+    "Sms": True, "Message": True, "Queue": False,
 }  # fmt: skip
 
 
@@ -87,6 +87,59 @@ def gather(
         action_on_empty_result=empty == "true",
         prompts=tuple(prompts),
         ignored=tuple(n for n in el.attrib if n in GATHER_INERT),
+    )
+
+
+RECORD_ATTRIBUTES = ("maxLength", "timeout", "finishOnKey", "playBeep", "trim", "action",
+                     "method", "recordingStatusCallback", "recordingStatusCallbackEvent",
+                     "recordingStatusCallbackMethod")  # fmt: skip
+RECORD_INERT = ("transcribe", "transcribeCallback", "storageUrl", "storageUrlMethod",
+                "recordingChannels", "recordingTrack")  # fmt: skip
+RECORD_EVENTS = ("in-progress", "completed", "absent", "failed")
+
+
+def record(el: ET.Element, url_of: Callable[..., str]) -> Record:
+    """``<Record>``: nothing nests in it (and it nests in nothing)."""
+    if len(el):
+        raise DocumentError(f"<Record> cannot contain <{el[0].tag}>")
+    unknown = sorted(set(el.attrib) - set(RECORD_ATTRIBUTES) - set(RECORD_INERT))
+    if unknown:
+        raise DocumentError(f"<Record> has unknown attribute {excerpt(unknown[0])}; allowed: "
+                            f"{', '.join((*RECORD_ATTRIBUTES, *RECORD_INERT))}")  # fmt: skip
+    length = el.get("maxLength", "3600")
+    if not re.fullmatch(r"\d{1,5}", length) or int(length) > 86400:
+        raise _fail("maxLength", length, "a whole number of seconds up to 86400 (0: 3600)")
+    timeout = el.get("timeout", "5")
+    if not re.fullmatch(r"\d{1,4}", timeout):
+        raise _fail("timeout", timeout, "a whole number of seconds (0: no silence timeout)")
+    keys = el.get("finishOnKey", "1234567890*#")
+    if not re.fullmatch(r"[0-9#*]*", keys):
+        raise _fail("finishOnKey", keys, "keys of 0-9, #, * (or the empty string: none)")
+    beep = el.get("playBeep", "true")
+    trim = el.get("trim", "trim-silence")
+    method = el.get("method", "POST")
+    for name, value, allowed in (("playBeep", beep, ("true", "false")),
+                                 ("trim", trim, ("trim-silence", "do-not-trim")),
+                                 ("method", method, ("GET", "POST"))):  # fmt: skip
+        if value not in allowed:
+            raise _fail(name, value, ", ".join(allowed))
+    events = tuple(w for w in re.split(r"[\s,]+", el.get("recordingStatusCallbackEvent",
+                                                         "completed")) if w)  # fmt: skip
+    if any(w not in RECORD_EVENTS for w in events):
+        raise _fail("recordingStatusCallbackEvent", " ".join(events), " ".join(RECORD_EVENTS))
+    callback = el.get("recordingStatusCallback")
+    return Record(
+        max_length_ms=(int(length) or 3600) * 1000,
+        timeout_ms=int(timeout) * 1000,
+        finish_on_key=keys,
+        play_beep=beep == "true",
+        trim=trim,
+        action=url_of("action", el.get("action")) if el.get("action") else None,
+        method=method,
+        recording_status_callback=url_of("recordingStatusCallback", callback) if callback else None,
+        recording_status_callback_event=events,
+        recording_status_callback_method=el.get("recordingStatusCallbackMethod", "POST"),
+        ignored=tuple(n for n in el.attrib if n in RECORD_INERT),
     )
 
 

@@ -53,8 +53,10 @@ def summary(event: Event) -> str:
             continue
         if key == "Reason" and event.event == "conference-end":
             continue
-        if key == "CallStatus" and event.event != "call-progress" and not (
-            event.event == "call-end" and value != "completed"
+        if (
+            key == "CallStatus"
+            and event.event != "call-progress"
+            and not (event.event == "call-end" and value != "completed")
         ):
             continue
         if key in ("Digits", "FinishedOnKey") and value == "":
