@@ -276,3 +276,24 @@ def test_IV6_bad_record_attributes_are_located_load_errors(record, message):
             {"calls": [{"name": "a", "cxml": f"<Response><Record {record}/></Response>"}]}
         )
     assert message in str(err.value) and "<Record>" in str(err.value)
+
+
+def test_SPEC11_the_builder_and_the_shell_say_and_press_now():
+    import subprocess
+    import sys
+
+    timeline = (
+        conference_sim.ScenarioBuilder("ivr")
+        .call("a", cxml="<Response><Gather input='speech' speechTimeout='1' "
+              "action='https://app.example/x'/></Response>", speak=[(2, "sales")])
+        .document("https://app.example/x", "<Response><Say>ok</Say></Response>")
+        .run()
+    )  # fmt: skip
+    assert ended(timeline.list).params["SpeechResult"] == "sales"
+    commands = (
+        'call a cxml=\'<Response><Gather numDigits="2" action="https://app.example/x"/></Response>\'\n'
+        "press a 42\nadvance 1s\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "conference_sim", "shell"], input=commands,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "gather-end                 a  reason=numDigits Digits=42" in done.stdout, done.stdout

@@ -101,6 +101,7 @@ class ScenarioBuilder:
         hangup: Time | None = None,
         speech: list[tuple[Time, Time]] | None = None,
         press: list[tuple[Time, str]] | None = None,
+        speak: list[tuple[Time, str]] | None = None,
         from_: str | None = None,
         to: str | None = None,
         url: str | None = None,
@@ -133,6 +134,8 @@ class ScenarioBuilder:
             call["speech"] = [list(s) for s in speech]
         if press:
             call["press"] = [{"at": t, "digits": d} for t, d in press]
+        if speak:  # what the caller says, for <Gather input="speech">
+            call["speak"] = [{"at": t, "text": words} for t, words in speak]
         self.data["calls"].append(call)
         return self
 

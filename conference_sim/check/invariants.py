@@ -14,8 +14,8 @@ the test suite on every bundled one. Each invariant has a name used in messages 
 * ``speech-audible``: speech events only while the talker is audible (K1), start/stop paired;
 * ``call-legs``: a call's progress moves forward (initiated, ringing, in-progress, one final
   status) and nothing follows its final status; ``SequenceNumber`` counts 0, 1, 2, … per call;
-  a leg's ``ParentCallSid`` is a call seen before it; every leg ends unless the clock was
-  stopped (SPEC 11);
+  a leg's ``ParentCallSid`` is a call seen before it; its ``CallDuration`` is no longer than
+  the call; every leg ends unless the clock was stopped (SPEC 11);
 * ``deterministic`` (``check_determinism``): the same input gives the same bytes.
 """
 
@@ -90,6 +90,7 @@ class Checker:
         self.last_t, self.last_stamp, self.expected_seq = 0, 0.0, 0
         self.legs: dict[str, str] = {}  # CallSid -> its last progress status
         self.leg_numbers: dict[str, int] = {}
+        self.leg_started: dict[str, int] = {}  # CallSid -> its first progress event
         self.seen_calls: set[str] = set()
 
     def fail(self, name: str, message: str, e: Event | None = None) -> None:
@@ -121,6 +122,12 @@ class Checker:
                       f"where {number} was due", e)  # fmt: skip
         self.leg_numbers[sid] = number + 1
         self.legs[sid] = status
+        self.leg_started.setdefault(sid, e.t_ms)
+        duration = e.params.get("CallDuration")
+        if duration is not None and int(duration) * 1000 > e.t_ms - self.leg_started[sid]:
+            self.fail(
+                "call-legs", f"{e.call}: CallDuration {duration} s is longer than the call", e
+            )
 
     def event(self, e: Event) -> None:
         if e.t_ms != self.last_t:

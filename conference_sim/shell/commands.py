@@ -145,6 +145,24 @@ class Shell(Prompt):
         )
         self.report()
 
+    def do_say(self, arg: str) -> None:
+        words = shlex.split(arg)
+        if len(words) < 2:
+            raise CommandError("usage: " + HELP["say"])
+        name, text = self.known(words[0]), " ".join(words[1:])
+        said = {"at": as_seconds(self.session.now), "text": text}
+
+        def live(sim: Any) -> None:
+            self.session.call_spec(name)  # (checks it as the loader would)
+            sim.at(self.session.now, lambda: sim.calls[name].utter(text, 0.9))
+
+        self.session.change(
+            lambda d: call_data(d, name).setdefault("speak", []).append(said),
+            live,
+            lambda d: call_data(d, name)["speak"].pop(),
+        )
+        self.report()
+
     def rest(self, verb: str, arg: str) -> None:
         words = shlex.split(arg)
         if not words:

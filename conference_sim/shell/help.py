@@ -9,7 +9,8 @@ from typing import Any
 
 from ..events import KNOWN_EVENTS
 
-CALL_COMMANDS = ("mute", "unmute", "hold", "unhold", "kick", "update", "hangup", "speech", "press")
+CALL_COMMANDS = ("mute", "unmute", "hold", "unhold", "kick", "update", "hangup", "speech", "press",
+                 "say")  # fmt: skip
 REST = ("mute", "unmute", "hold", "unhold", "kick", "update", "end", "announce", "create")
 CALL_KEYS = ("account", "from", "to", "hangup", "at", "cxml", "url", "method")
 HELP = {
@@ -19,7 +20,8 @@ HELP = {
     "call NAME url=URL (your app answers it: shell --app)",
     "hangup": "hangup NAME  the caller hangs up now",
     "speech": "speech NAME DURATION  the caller talks from now for DURATION (e.g. 10s)",
-    "press": "press NAME DIGITS  the caller presses keys now (e.g. *)",
+    "press": "press NAME DIGITS  the caller presses keys now (e.g. *, or 1234# for a Gather)",
+    "say": "say NAME WORDS…  the caller says WORDS now (a <Gather input=speech> hears them)",
     "mute": "mute NAME  REST: mute a participant now",
     "unmute": "unmute NAME  REST: unmute a participant now",
     "hold": "hold NAME [holdUrl=URL] [holdMethod=GET|POST]  REST: hold a participant now",

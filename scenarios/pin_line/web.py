@@ -4,7 +4,7 @@ the twilio SDK, relative ``url_for`` action URLs).
 conference-sim drives it in tests: see ../pin-line*.yaml.
 
 * A caller is asked for the 4-digit PIN (``<Gather numDigits=4>``); with no input it is asked
-  again, twice at most, then told goodbye.
+  again, twice at most, then offered voicemail (``<Record>``), which the app keeps.
 * A wrong PIN is told so and asked again; the right one leads to the menu: 1 to listen
   (muted), 2 to speak, 9 for the moderator, who starts the room and ends it on leaving.
 * Every webhook is checked with the platform's signature.
@@ -42,8 +42,9 @@ def voice() -> Response:
     tries = int(request.args.get("tries", "0"))
     response = VoiceResponse()
     if tries >= 2:
-        response.say("We did not get your PIN. Goodbye.")
-        response.hangup()
+        response.say("We did not get your PIN. Leave a message after the tone.")
+        response.record(max_length=60, action=url_for("voicemail"),
+                        recording_status_callback=url_for("recording_done"))  # fmt: skip
         return twiml(response)
     gather = Gather(num_digits=4, action=url_for("check_pin"), timeout=5)
     gather.say("Welcome to the board line. Enter your four digit PIN.")
@@ -80,3 +81,20 @@ def role() -> Response:
     )
     response.append(dial)
     return twiml(response)
+
+
+VOICEMAILS: list[dict[str, str]] = []  # what the app heard of each message
+
+
+@app.post("/voicemail")
+def voicemail() -> Response:
+    response = VoiceResponse()
+    response.say("Thank you. Goodbye.")
+    response.hangup()
+    return twiml(response)
+
+
+@app.post("/recording-done")
+def recording_done() -> Response:
+    VOICEMAILS.append(request.form.to_dict())
+    return Response(status=204)
