@@ -297,3 +297,56 @@ def test_SPEC11_the_builder_and_the_shell_say_and_press_now():
     done = subprocess.run([sys.executable, "-m", "conference_sim", "shell"], input=commands,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert "gather-end                 a  reason=numDigits Digits=42" in done.stdout, done.stdout
+
+
+def test_D1_every_record_keyword_of_the_twilio_builder_loads():
+    names = [
+        n for n in inspect.signature(VoiceResponse.record).parameters if n not in ("self", "kwargs")
+    ]
+    values = {"action": "https://app.example/saved", "method": "POST", "timeout": 5,
+              "finish_on_key": "#", "max_length": 30, "play_beep": True, "trim": "do-not-trim",
+              "recording_status_callback": "https://app.example/rec",
+              "recording_status_callback_method": "POST",
+              "recording_status_callback_event": "in-progress completed absent",
+              "storage_url": "https://app.example/store", "storage_url_method": "POST",
+              "transcribe": True, "transcribe_callback": "https://app.example/text",
+              "recording_configuration_id": "JQ123"}  # fmt: skip
+    assert set(names) <= set(values), set(names) - set(values)
+    response = VoiceResponse()
+    response.record(**{n: values[n] for n in names})
+    verb = (
+        Scenario.from_dict({"calls": [{"name": "a", "cxml": str(response)}]})
+        .calls[0]
+        .document.verbs[0]
+    )
+    assert (verb.max_length_ms, verb.trim, verb.finish_on_key) == (30_000, "do-not-trim", "#")
+    assert "transcribe" in verb.ignored
+
+
+def test_IV1_an_apps_bad_gather_is_12100_with_the_line():
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [b"<Response>\n  <Say>Hello</Say>\n  <Gather numDigits='0'/>\n</Response>"]
+
+    data = {"calls": [{"name": "a", "url": "https://app.example/voice"}]}
+    failed = conference_sim.run(data, app=app).events("request-failed")[0].params
+    assert failed["ErrorCode"] == "12100" and "(line 3)" in failed["reason"]
+    assert "numDigits='0'" in failed["reason"]
+
+
+def test_SPEC11_the_html_picture_shows_the_ivr_before_the_room():
+    from pathlib import Path
+
+    from conference_sim.output.html import Lanes
+
+    scenario = Scenario.from_file(
+        Path(__file__).parent.parent / "scenarios" / "pin-line-no-input.yaml"
+    )
+    lanes = Lanes()
+    for e in conference_sim.run(scenario).list:
+        lanes.apply(e)
+    (group,) = lanes.model("t", [])["rooms"]
+    (lane,) = group["lanes"]
+    kinds = [bar[0] for bar in lane["bars"]]
+    assert kinds == ["prompt", "prompt", "recording"]
+    assert [m[2] for m in lane["marks"]] == ["nothing", "nothing"]

@@ -89,6 +89,23 @@ def scenarios(profile: str = "medium") -> Any:
                 timeout = draw(st.integers(5, 40))
                 c["cxml"] = f'<Response><Dial timeout="{timeout}">{nouns}</Dial></Response>'
 
+        for c in data["calls"]:  # an IVR in front of the room, now and then (SPEC 11)
+            if "conference" in c and draw(st.integers(0, 4)) == 4:
+                digits = draw(st.sampled_from(["1", "12", "1234#", "#", "9"]))
+                room = c.pop("conference")
+                attrs = c.pop("attributes", None)
+                _ = attrs
+                c.pop("dial", None)
+                gather = draw(st.sampled_from([
+                    "<Gather numDigits='1' timeout='3'><Say>Press a key</Say></Gather>",
+                    "<Gather finishOnKey='#' timeout='2'/>",
+                    "<Gather input='dtmf speech' timeout='4'><Pause length='2'/></Gather>",
+                    "<Record maxLength='10' timeout='2' playBeep='false' "
+                    "action='https://app.example/recorded'/>",
+                ]))  # fmt: skip
+                c["cxml"] = (f"<Response>{gather}<Dial><Conference>{room}</Conference></Dial>"
+                             "</Response>")  # fmt: skip
+                c["press"] = [{"at": c["at"] + draw(st.integers(0, 6)), "digits": digits}]
         behaviours = st.sampled_from(
             ["busy", "no-answer", "failed", "machine", {"answer": "3s", "hangup": "20s"},
              {"answer": "8s"}, {"answer": "50s"}]

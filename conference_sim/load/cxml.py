@@ -320,15 +320,11 @@ def _ivr(el: ET.Element, dialect: Dialect) -> Verb:
         return ivr.reject(el)
     if el.tag == "Record":
         return ivr.record(el, _url)
-    seen = SEEN.get()
-    index = seen.get(el.tag, 0)
-    seen[el.tag] = index + 1
-    return ivr.unfollowed(el, TEXT.get(), index)
+    return ivr.unfollowed(el, LINE.get())
 
 
-# The document's text, and how many of each unfollowed verb were met: to give their lines.
-TEXT: contextvars.ContextVar[str] = contextvars.ContextVar("TEXT", default="")
-SEEN: contextvars.ContextVar[dict[str, int]] = contextvars.ContextVar("SEEN")
+# The line of the verb being read (for errors and for the verbs not followed).
+LINE: contextvars.ContextVar[int | None] = contextvars.ContextVar("LINE", default=None)
 
 
 def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Document:
@@ -365,24 +361,27 @@ def parse_document(text: str, dialect: Dialect, source: str = "<inline>") -> Doc
     if root.attrib:
         raise DocumentError(f"<Response> takes no attributes; found {sorted(root.attrib)[0]!r}")
     token = BASE.set(source if URL.match(source) else None)  # (relative URLs resolve: U1)
-    text_token, seen_token = TEXT.set(text), SEEN.set({})
     try:
-        return Document(verbs=tuple(_verbs(root, dialect)), source=source)
+        return Document(verbs=tuple(_verbs(root, dialect, ivr.verb_lines(text))), source=source)
     finally:
         BASE.reset(token)
-        TEXT.reset(text_token)
-        SEEN.reset(seen_token)
 
 
-def _verbs(root: ET.Element, dialect: Dialect) -> list[Verb]:
+def _verbs(root: ET.Element, dialect: Dialect, lines: list[int]) -> list[Verb]:
     verbs = []
     for index, el in enumerate(root):
+        line = lines[index] if index < len(lines) else None
+        token = LINE.set(line)
         try:
             verbs.append(_verb(el, dialect))
         except DocumentError as err:
+            if err.line is None and line is not None and line > 1:
+                err.line = line  # (a document on one line says its verb's number only)
             element = getattr(err, "element", None)  # an error in the <Conference> noun
             here = f"verb {index + 1} <{el.tag}>" + (f"<{element}>" if element else "")
             raise err.located(where=here) from None
+        finally:
+            LINE.reset(token)
     return verbs
 
 

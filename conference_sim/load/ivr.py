@@ -94,6 +94,7 @@ RECORD_ATTRIBUTES = ("maxLength", "timeout", "finishOnKey", "playBeep", "trim", 
                      "method", "recordingStatusCallback", "recordingStatusCallbackEvent",
                      "recordingStatusCallbackMethod")  # fmt: skip
 RECORD_INERT = ("transcribe", "transcribeCallback", "storageUrl", "storageUrlMethod",
+                "recordingConfigurationId",
                 "recordingChannels", "recordingTrack")  # fmt: skip
 RECORD_EVENTS = ("in-progress", "completed", "absent", "failed")
 
@@ -152,8 +153,27 @@ def reject(el: ET.Element) -> Reject:
     return Reject(reason=reason)
 
 
-def unfollowed(el: ET.Element, text: str, index: int) -> Unfollowed:
-    """A verb the simulator does not follow, with the line it stands on in ``text``."""
-    matches = list(re.finditer(rf"<{el.tag}\b", text))
-    line = text[: matches[index].start()].count("\n") + 1 if index < len(matches) else None
+def unfollowed(el: ET.Element, line: int | None) -> Unfollowed:
+    """A verb the simulator does not follow, with the line it stands on."""
     return Unfollowed(tag=el.tag, goes_on=UNFOLLOWED[el.tag], line=line)
+
+
+TAG = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)([A-Za-z_][\w.:-]*)"
+                 r"(?:\s[^>]*?)?(/?)>", re.S)  # fmt: skip
+
+
+def verb_lines(text: str) -> list[int]:
+    """The line of each verb (each child of ``<Response>``) in a document that parsed."""
+    lines, depth = [], 0
+    for match in TAG.finditer(text):
+        closing, name, empty = match.group(1), match.group(2), match.group(3)
+        if name is None:
+            continue  # a comment, CDATA or a processing instruction
+        if closing:
+            depth -= 1
+            continue
+        if depth == 1:
+            lines.append(text[: match.start()].count("\n") + 1)
+        if not empty:
+            depth += 1
+    return lines

@@ -16,6 +16,8 @@ from ..events import Event
 from ..timeparse import clock
 
 STATES = ("waiting", "mix", "muted", "held", "coaching")
+IVR_EVENTS = frozenset({"gather-start", "gather-end", "record-end", "beep", "recording-completed",
+                        "recording-absent"})  # fmt: skip
 
 
 class Lanes:
@@ -71,6 +73,33 @@ class Lanes:
             for who in list(room["lanes"]):
                 self.finish(room, who, "mix", t)
 
+    def ivr(self, e: Event) -> None:
+        """The IVR in front of the room (SPEC 11): a lane per call, with its <Gather> input
+        (a bar, the digits or speech as a mark) and its <Record> (a bar)."""
+        call, t = e.call or "", e.t_ms
+        key = f"ivr:{e.account}/{call}"
+        room = self.rooms.get(key)
+        if room is None:
+            room = {"name": f"{call}: before the room", "account": e.account, "start": None,
+                    "end": None, "lanes": {}, "ticks": []}  # fmt: skip
+            self.rooms[key] = room
+        lane = self.lane(room, call)
+        if e.event == "gather-start":
+            self.begin(room, call, "prompt", t)
+        elif e.event == "gather-end":
+            self.finish(room, call, "prompt", t)
+            heard = e.params.get("Digits") or e.params.get("SpeechResult") or "nothing"
+            lane["marks"].append(["digits", t, heard])
+        elif e.event == "beep":  # a <Record>'s beep: the recording starts
+            self.begin(room, call, "recording", t)
+        elif e.event in ("recording-completed", "recording-absent"):
+            if (id(room), call, "recording") not in self.open:  # (no beep: playBeep=false)
+                start = t - 1000 * int(e.params.get("RecordingDuration", "0") or 0)
+                self.open[(id(room), call, "recording")] = start  # type: ignore[index]
+            self.finish(room, call, "recording", t)
+        if e.requests:
+            room["ticks"].append(tick(e))
+
     def apply(self, e: Event) -> None:
         t, name, call = e.t_ms, e.event, e.call
         self.end_ms = max(self.end_ms, t)
@@ -78,6 +107,9 @@ class Lanes:
             self.names.setdefault(e.params["CallSid"], call)
         if name in ("bridge-start", "bridge-end"):
             self.bridge(e)
+            return
+        if e.conference is None and call and name in IVR_EVENTS:
+            self.ivr(e)
             return
         if e.conference is None:
             return
