@@ -495,3 +495,35 @@ def test_SPEC11_a_calls_time_limit_updated_by_rest_ends_it_that_long_from_now():
     sim.run()
     end = next(e for e in sink.events if e.event == "call-end" and e.params["CallSid"] == call.sid)
     assert (end.t, end.params["reason"]) == (30.0, "time-limit")
+
+
+def test_PG1_the_official_client_walks_real_pages():
+    # issue 27: .list(page_size=2) over 5 conferences makes 3 requests and returns 5
+    data = {"calls": [{"name": f"c{i}", "conference": f"R{i}", "hangup": 60} for i in range(5)]}
+    sim = Simulation(Scenario.from_dict(data), sinks=[CaptureSink()])
+    sim.advance(1000)
+    http = HttpClient(sim)
+    sent = []
+    original = http.request
+
+    def counting(method, uri, *args, **kwargs):
+        sent.append(uri)
+        return original(method, uri, *args, **kwargs)
+
+    http.request = counting
+    client = Client(sim.directory.account_sid("default"), TOKEN, http_client=http)
+    rooms = client.conferences.list(page_size=2)
+    assert len(rooms) == 5 and len({r.sid for r in rooms}) == 5
+    assert len(sent) == 3
+    first = client.conferences.page(page_size=2)
+    assert first.next_page_url is not None and len(list(first)) == 2
+    assert len(client.conferences.list(limit=3)) == 3
+
+
+@pytest.mark.parametrize("query, code", [({"PageSize": "1001"}, 20007), ({"PageSize": "0"}, 20001),
+                                         ({"Page": "2"}, 70002), ({"PageToken": "x"}, 21481)])  # fmt: skip
+def test_PG1_bad_paging_is_the_platforms_error(query, code):
+    _sim, _sink, client = simulation("twilio")
+    answer = client.request("GET", f"https://api.twilio.com/2010-04-01/Accounts/{client.username}"
+                            "/Conferences.json", params=query, auth=(client.username, TOKEN))  # fmt: skip
+    assert answer.status_code == 400 and json.loads(answer.text)["code"] == code

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Response
 
 from ..actions import HangupCall, LimitCall, RedirectCall
-from . import resources
+from . import paging, resources
 from .errors import ApiError, json_response, not_found
 from .forms import build, evolve, parse_day
 
@@ -121,7 +121,9 @@ def calls_get(api: RestApi, account: str, path: str, params: Any, sid: str = "")
     calls = [c for c in sim.directory.calls.values() if c.account == account and listed(c)]
     calls.sort(key=lambda c: (c.created_ms, c.sid), reverse=True)
     wanted = [c for c in calls if call_matches(c, params)]
-    return json_response(resources.page("calls", path, [resources.call(c) for c in wanted]))
+    return json_response(
+        paging.page("calls", path, [resources.call(c) for c in wanted], params, sim.dialect.name)
+    )
 
 
 def listed(call: Any) -> bool:

@@ -54,7 +54,7 @@ def call_api(
     builder = EnvironBuilder(
         path=urlsplit(uri).path,
         method=method,
-        query_string=params or None,
+        query_string=params or urlsplit(uri).query or None,  # (a next_page_uri carries its own)
         data=data or None,
         headers=sent,
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Response
 
 from ..actions import AddParticipant, Kick, Update
-from . import resources
+from . import paging, resources
 from .errors import ApiError, json_response, not_found
 from .forms import act, build, evolve, flag, matches, overlay, yaml_keys
 
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 def conferences_get(api: RestApi, account: str, path: str, params: Mapping[str, str]) -> Response:
     rooms = [r for r in api.platform.conferences(account) if matches(r, params)]
     items = [resources.conference(r) for r in rooms]
-    return json_response(resources.page("conferences", path, items))
+    return json_response(
+        paging.page("conferences", path, items, params, api.platform.sim.dialect.name)
+    )
 
 
 def find_room(api: RestApi, account: str, path: str, sid: str) -> Any:
@@ -69,7 +71,9 @@ def participants_get(api: RestApi, account: str, path: str, params: Any, sid: st
     ]
     if not wanted:  # the participants still being dialled: queued, connecting, ringing
         items += [resources.dialling(c, room) for c in dialling(api, room)]
-    return json_response(resources.page("participants", path, items))
+    return json_response(
+        paging.page("participants", path, items, params, api.platform.sim.dialect.name)
+    )
 
 
 def dialling(api: RestApi, room: Any) -> list[Any]:

@@ -213,21 +213,6 @@ def created_call(sim: Engine, action: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def page(key: str, uri: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """One page holding every item, in the list shape the clients read."""
-    return {
-        key: items,
-        "end": max(len(items) - 1, 0),
-        "first_page_uri": f"{uri}?PageSize=50&Page=0",
-        "next_page_uri": None,
-        "page": 0,
-        "page_size": max(len(items), 50),
-        "previous_page_uri": None,
-        "start": 0,
-        "uri": f"{uri}?PageSize=50&Page=0",
-    }
-
-
 def error(code: int, message: str, status: int) -> dict[str, Any]:
     return {
         "code": code,
