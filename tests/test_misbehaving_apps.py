@@ -273,3 +273,24 @@ def test_SPEC9_a_lifespan_startup_runs_before_the_first_request():
     timeline = conference_sim.run(CALLS, app=api)
     assert not timeline.events("request-failed")
     assert state.get("closed") is True
+
+
+def test_SPEC9_the_limit_leaves_someone_elses_alarm_running():
+    # pytest-timeout and tests arm SIGALRM themselves: a run with an app puts their timer back
+    import signal
+
+    rang = []
+    before = signal.signal(signal.SIGALRM, lambda *_: rang.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30)
+
+        def quick(environ: Any, start_response: Any) -> Any:
+            start_response("200 OK", [("Content-Type", "text/xml")])
+            return [b"<Response><Say>hi</Say></Response>"]
+
+        conference_sim.run(CALLS, app=quick)
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 25 < left <= 30 and not rang
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)

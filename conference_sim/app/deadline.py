@@ -22,6 +22,7 @@ try:  # the C functions under signal's (which wrap each number and handler in an
 except ImportError:  # pragma: no cover - another Python
     raw_signal = signal  # type: ignore[assignment]
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -72,7 +73,9 @@ def alarm(seconds: float) -> Iterator[None]:
     before_int = raw_signal.getsignal(signal.SIGINT)
     if before_int is signal.default_int_handler:
         raw_signal.signal(signal.SIGINT, ctrl_c)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    # someone else's timer (pytest-timeout's, the test's own): put back with what is left of it
+    theirs, interval = signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    started = time.monotonic()
     try:
         yield
     finally:
@@ -81,6 +84,9 @@ def alarm(seconds: float) -> Iterator[None]:
         raw_signal.signal(signal.SIGALRM, before_alarm)
         if before_int is signal.default_int_handler:
             raw_signal.signal(signal.SIGINT, before_int)
+        if theirs > 0:
+            left = max(theirs - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, interval)
 
 
 class Worker:
