@@ -6,7 +6,6 @@ the Python API and ``serve`` all start their runs here.
 from __future__ import annotations
 
 import importlib.util
-import weakref
 from typing import Any
 
 from .app import connect
@@ -48,13 +47,14 @@ class Simulation(Engine):
             platform = platform_for(self, transport.auth_token)  # type: ignore[attr-defined]
             transport.around = lambda: client.answered_by(platform)  # type: ignore[attr-defined]
             client.attach(platform)
-            self.attached = weakref.finalize(self, client.detach, platform)
+            self.attached = lambda: client.detach(platform)
 
     def close(self) -> None:
         """Flush the sinks, let the app go, and stop answering its clients (once)."""
         super().close()
         if self.attached is not None:
-            self.attached()
+            detach, self.attached = self.attached, None
+            detach()
 
 
 def capture(scenario: Scenario, **options: Any) -> list[Event]:
