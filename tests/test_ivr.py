@@ -146,6 +146,8 @@ def test_IV5_reject_as_the_first_verb_leaves_the_call_unanswered(dialect, reason
     events = conference_sim.run(data).list
     end = next(e for e in events if e.event == "call-end")
     assert end.params["CallStatus"] == status
+    progress = [e.params["CallStatus"] for e in events if e.event == "call-progress"]
+    assert progress == ["ringing", status]  # never answered
     final = [e for e in events if e.event == "call-progress"][-1]
     assert (final.params["CallStatus"], final.params["CallDuration"]) == (status, "0")
 

@@ -134,8 +134,7 @@ class Call:
             self.number_leg = Leg(self, direction="inbound", status_callback=spec.status_callback,
                                   events=spec.status_callback_event,
                                   method=spec.status_callback_method)  # fmt: skip
-            self.number_leg.progress("ringing")
-            self.number_leg.progress("in-progress")
+            self.number_leg.progress("ringing")  # (answered by its first verb: script.py)
         document, requests = self.spec.document, []
         if self.spec.url is not None:
             params = voice_params(self, "ringing" if self.outbound is None else "in-progress")

@@ -61,6 +61,8 @@ def run_document(call: Call, doc: Document, url: str | None) -> Generator[simpy.
         i += 1
         first = call.verbs_run == 0
         call.verbs_run += 1
+        if first and call.number_leg is not None and not isinstance(verb, Reject):
+            call.number_leg.progress("in-progress")  # the first verb answers (IV5: not Reject)
         if isinstance(verb, Say | Play):
             call.now_playing, ms = playing(verb, call.sim.scenario.media)
             yield call.clock.play_for(ms)
