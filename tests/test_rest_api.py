@@ -4,6 +4,7 @@ webhook handler, and over real HTTP with ``conference-sim serve``."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -508,3 +509,30 @@ def test_SPEC10_garbage_parameters_get_the_platforms_errors_never_a_crash():
     probe()
     sim.run()  # and the simulation goes on to its end
     assert sink.events[-1].event in ("call-end", "clock-stopped", "conference-end", "dial-end")
+
+
+def test_SPEC10_a_form_key_never_retargets_an_operation():
+    # issue 27: Update=, Add=, Account= in a form once re-targeted the operation
+    import conference_sim as cs
+    from conference_sim.rest.client import HttpClient
+
+    sim = cs.Simulation(cs.Scenario.from_yaml(SCENARIO), sinks=[sink := cs.CaptureSink()])
+    sim.advance(20_000)
+    account = sim.directory.account_sid("default")
+    client = Client(account, TOKEN, http_client=HttpClient(sim))
+    room = client.conferences.list(friendly_name="Room")[0]
+    bob, alice = sim.calls["bob"].sid, sim.calls["alice"].sid
+    url = (
+        f"https://api.twilio.com/2010-04-01/Accounts/{account}/Conferences/{room.sid}/Participants"
+    )
+    answer = client.request("POST", f"{url}/{bob}.json", data={"Muted": "true", "Update": alice},
+                            auth=(account, TOKEN))  # fmt: skip
+    assert answer.status_code == 200
+    sim.advance(21_000)
+    muted = [e.call for e in sink.events if e.event == "participant-mute"]
+    assert muted == ["bob"]  # not alice
+    answer = client.request("POST", f"{url}.json", auth=(account, TOKEN),
+                            data={"From": "+15550000001", "To": "+15550001111", "Add": "Lobby",
+                                  "Account": "other"})  # fmt: skip
+    assert answer.status_code == 201
+    assert json.loads(answer.text)["conference_sid"] == room.sid

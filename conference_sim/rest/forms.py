@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from ..actions import Update
+from ..actions import ACTIONS, Update
 from ..errors import InputError
 from ..load.actions import action as build_action
 from ..load.actions import options
@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 BOOLEANS = {"Muted", "Hold", "BeepOnExit", "EndConferenceOnExit", "Coaching",
             "StartConferenceOnEnter", "EarlyMedia", "Record"}  # fmt: skip
 CODES = {"to": 21201, "from": 21213, "callSidToCoach": 16028}
+# keys that name what an operation acts on: set from the URL path, never from a form
+TARGETING = frozenset(
+    {*ACTIONS, "account", "at", "name", "call", "conference", "callSid"}
+    - {"hold"}  # (Hold=: a field)
+)
 
 
 def act(api: RestApi, data: dict[str, Any], *, sid: str | None = None) -> None:
@@ -61,6 +66,8 @@ def yaml_keys(params: Any) -> dict[str, Any]:
     for name, values in params.lists():
         value = " ".join(values)
         key = name[:1].lower() + name[1:]
+        if key in TARGETING:  # (a form key never re-targets an operation: issue 27)
+            continue
         if name in BOOLEANS and value.lower() in ("true", "false"):
             out[key] = value.lower() == "true"
         elif name == "Beep" and value.lower() in ("true", "false"):
