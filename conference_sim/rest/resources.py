@@ -129,7 +129,7 @@ def call(c: Call, **overlay: Any) -> dict[str, Any]:
     sim = c.sim
     leg = c.outbound
     if c.ended:
-        status = leg.status if leg is not None and leg.status != "in-progress" else "completed"
+        status = c.final_status  # (completed, or busy / no-answer for a <Reject>)
         if leg is not None and leg.status in ("busy", "no-answer", "failed", "canceled"):
             status = leg.status
     elif c.started:
