@@ -45,6 +45,10 @@ class Dialect:
     modify_events: bool  # a REST participant update is reported as participant-modify
     announcement_events: bool  # announcement-end/-fail are conference events (callbacks)
     signature_headers: tuple[str, ...]  # the headers a webhook's signature is sent in
+    sip_code_param: str  # the final SIP code's name in call progress (CP2)
+    created_status: int  # the HTTP status of a REST create (Twilio 201, SignalWire 200)
+    keeps_silent_recordings: bool  # a <Record> that heard nothing is saved (IV7)
+    paging_codes: tuple[int, int, int]  # page too large, bad PageToken, Page>0 without one (PG1)
 
     def group_of(self, event: str) -> str | None:
         for keyword, events in self.groups.items():
@@ -80,6 +84,10 @@ SIGNALWIRE = Dialect(
     modify_events=False,
     announcement_events=False,
     signature_headers=("X-SignalWire-Signature", "X-Twilio-Signature"),  # (the alias)
+    sip_code_param="SipResultCode",
+    created_status=200,
+    keeps_silent_recordings=False,
+    paging_codes=(54454, 54453, 54453),
 )
 TWILIO = Dialect(
     name="twilio",
@@ -99,5 +107,9 @@ TWILIO = Dialect(
     modify_events=True,
     announcement_events=True,
     signature_headers=("X-Twilio-Signature",),
+    sip_code_param="SipResponseCode",
+    created_status=201,
+    keeps_silent_recordings=True,
+    paging_codes=(20007, 21481, 70002),
 )
 DIALECTS: dict[str, Dialect] = {"signalwire": SIGNALWIRE, "twilio": TWILIO}

@@ -312,3 +312,16 @@ def test_layers_serve_starts_on_a_runtime_only_install(tmp_path):
     )
     done = without_dev_packages(code, cwd=tmp_path)
     assert done.stdout.startswith("serving"), done.stderr[-2000:]
+
+
+def test_dialect_behaviour_goes_by_dialect_flags_not_by_its_name():
+    # issue 23: what differs between the platforms is a Dialect field, never `name ==`
+    import re
+
+    found = [
+        f"{p.relative_to(PACKAGE)}:{n}"
+        for p in PACKAGE.rglob("*.py")
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if re.search(r"""(dialect|\.name)\s*[!=]=\s*["'](twilio|signalwire)["']""", line)
+    ]
+    assert found == []

@@ -231,7 +231,7 @@ def finish_recording(
     count = sum(1 for e in sim.directory.calls.values() if e is call)  # (a stable index)
     sid = sim.directory.sid("RE", call.name, str(r.started_ms), str(count))
     rec_url = sim.dialect.recording_url(call.account_sid, sid)
-    saved = not silent or sim.dialect.name == "twilio"  # IV7: SignalWire saves no silent file
+    saved = not silent or sim.dialect.keeps_silent_recordings  # IV7
     status = "completed" if saved else "absent"
     params = {"AccountSid": call.account_sid, "CallSid": call.sid, "RecordingSid": sid,
               "RecordingUrl": rec_url, "RecordingStatus": status,

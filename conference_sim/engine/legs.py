@@ -86,8 +86,7 @@ class Leg:
             params["ParentCallSid"] = self.parent.sid
         if EVENT_OF[status] == "completed":
             params["CallDuration"] = str(duration_ms // 1000)
-            sip = "SipResponseCode" if call.sim.dialect.name == "twilio" else "SipResultCode"
-            params[sip] = SIP_CODES[status]
+            params[call.sim.dialect.sip_code_param] = SIP_CODES[status]
         if self.answered_by is not None:
             params["AnsweredBy"] = self.answered_by
         requests = []

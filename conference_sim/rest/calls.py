@@ -111,7 +111,7 @@ def calls_post(api: RestApi, account: str, path: str, params: Any, sid: str = ""
         raise
     action = evolve(action, call_sid=call_sid)
     api.platform.act(action)
-    status = 201 if api.platform.sim.dialect.name == "twilio" else 200
+    status = api.platform.sim.dialect.created_status
     return json_response(resources.created_call(api.platform.sim, action), status)
 
 
@@ -122,7 +122,7 @@ def calls_get(api: RestApi, account: str, path: str, params: Any, sid: str = "")
     calls.sort(key=lambda c: (c.created_ms, c.sid), reverse=True)
     wanted = [c for c in calls if call_matches(c, params)]
     return json_response(
-        paging.page("calls", path, [resources.call(c) for c in wanted], params, sim.dialect.name)
+        paging.page("calls", path, [resources.call(c) for c in wanted], params, sim.dialect)
     )
 
 

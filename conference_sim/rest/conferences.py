@@ -20,9 +20,7 @@ if TYPE_CHECKING:
 def conferences_get(api: RestApi, account: str, path: str, params: Mapping[str, str]) -> Response:
     rooms = [r for r in api.platform.conferences(account) if matches(r, params)]
     items = [resources.conference(r) for r in rooms]
-    return json_response(
-        paging.page("conferences", path, items, params, api.platform.sim.dialect.name)
-    )
+    return json_response(paging.page("conferences", path, items, params, api.platform.sim.dialect))
 
 
 def find_room(api: RestApi, account: str, path: str, sid: str) -> Any:
@@ -71,9 +69,7 @@ def participants_get(api: RestApi, account: str, path: str, params: Any, sid: st
     ]
     if not wanted:  # the participants still being dialled: queued, connecting, ringing
         items += [resources.dialling(c, room) for c in dialling(api, room)]
-    return json_response(
-        paging.page("participants", path, items, params, api.platform.sim.dialect.name)
-    )
+    return json_response(paging.page("participants", path, items, params, api.platform.sim.dialect))
 
 
 def dialling(api: RestApi, room: Any) -> list[Any]:

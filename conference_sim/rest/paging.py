@@ -15,19 +15,21 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from ..dialects import Dialect
 from .errors import ApiError
 
 PAGING = ("PageSize", "Page", "PageToken")
 
 
 def page(key: str, path: str, items: list[dict[str, Any]], params: Mapping[str, str],
-         dialect: str = "twilio") -> dict[str, Any]:  # fmt: skip
+         dialect: Dialect) -> dict[str, Any]:  # fmt: skip
+    too_large, bad_token, no_token = dialect.paging_codes
     size_text = params.get("PageSize", "50")
     if not size_text.isdigit() or int(size_text) < 1:
         raise ApiError(400, 20001, f"PageSize: {size_text!r} is not a whole number from 1")
     size = int(size_text)
     if size > 1000:
-        raise ApiError(400, 20007 if dialect == "twilio" else 54454,
+        raise ApiError(400, too_large,
                        "Page size too large: at most 1000")  # fmt: skip
     page_text = params.get("Page", "0")
     if not page_text.isdigit():
@@ -36,10 +38,10 @@ def page(key: str, path: str, items: list[dict[str, Any]], params: Mapping[str, 
     token = params.get("PageToken")
     if token is not None:
         if not (token[:2] in ("PA", "PB") and token[2:].isdigit()):
-            raise ApiError(400, 21481 if dialect == "twilio" else 54453, "Invalid PageToken")
+            raise ApiError(400, bad_token, "Invalid PageToken")
         start = int(token[2:])
     elif number > 0:
-        raise ApiError(400, 70002 if dialect == "twilio" else 54453,
+        raise ApiError(400, no_token,
                        "Paged requests must include a PageToken")  # fmt: skip
     else:
         start = 0
