@@ -5,6 +5,7 @@ the Python API and ``serve`` all start their runs here.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from typing import Any
 
@@ -65,5 +66,6 @@ def capture(scenario: Scenario, **options: Any) -> list[Event]:
     return sink.events
 
 
+@functools.cache
 def twilio_installed() -> bool:
     return importlib.util.find_spec("twilio") is not None

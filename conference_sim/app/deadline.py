@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 
 try:  # the C functions under signal's (which wrap each number and handler in an enum)
@@ -23,7 +22,7 @@ except ImportError:  # pragma: no cover - another Python
     raw_signal = signal  # type: ignore[assignment]
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -49,44 +48,58 @@ class AppEndedTheRun(Exception):
 APP_ENDINGS = (SystemExit, GeneratorExit, KeyboardInterrupt, asyncio.CancelledError)
 
 
+HAS_ALARM = hasattr(signal, "SIGALRM")
+SIGINT = int(signal.SIGINT)
+SIGALRM = int(getattr(signal, "SIGALRM", 14))
+ITIMER_REAL = int(getattr(signal, "ITIMER_REAL", 0))
+
+
 def in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
+    return HAS_ALARM and threading.get_ident() == threading.main_thread().ident
 
 
-@contextlib.contextmanager
-def alarm(seconds: float) -> Iterator[None]:
-    """In the main thread: AppTimedOut is raised wherever the code is once ``seconds`` pass;
-    a Ctrl-C meanwhile is told apart from a KeyboardInterrupt the app raises itself."""
-    armed = [True]
-    pressed = [False]
+class Alarm:
+    """One exchange's alarm: AppTimedOut once it rings (the first time only); a Ctrl-C
+    meanwhile is the user's (UserInterrupt), told apart from one the app raises itself."""
 
-    def ring(_signum: int, _frame: Any) -> None:
-        if armed[0]:
-            armed[0] = False
+    __slots__ = ("armed",)
+
+    def __init__(self) -> None:
+        self.armed = True
+
+    def ring(self, _signum: int, _frame: Any) -> None:
+        if self.armed:
+            self.armed = False
             raise AppTimedOut(f"no answer within {TIMEOUT_S:g} s")
 
+    @staticmethod
     def ctrl_c(_signum: int, _frame: Any) -> None:
-        pressed[0] = True
         raise UserInterrupt
 
-    before_alarm = raw_signal.signal(signal.SIGALRM, ring)
-    before_int = raw_signal.getsignal(signal.SIGINT)
-    if before_int is signal.default_int_handler:
-        raw_signal.signal(signal.SIGINT, ctrl_c)
-    # someone else's timer (pytest-timeout's, the test's own): put back with what is left of it
-    theirs, interval = signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
-    started = time.monotonic()
+
+def under_alarm(job: Callable[[], T], seconds: float) -> T:
+    """In the main thread: ``job()``, with AppTimedOut raised wherever it is once ``seconds``
+    pass; someone else's timer (pytest-timeout's, the test's own) is put back after with what
+    is left of it."""
+    state = Alarm()
+    before_alarm = raw_signal.signal(SIGALRM, state.ring)
+    before_int = raw_signal.getsignal(SIGINT)
+    default_int = before_int is signal.default_int_handler
+    if default_int:
+        raw_signal.signal(SIGINT, Alarm.ctrl_c)
+    theirs, interval = raw_signal.setitimer(ITIMER_REAL, max(seconds, 0.001))
+    started = time.monotonic() if theirs > 0 else 0.0
     try:
-        yield
+        return job()
     finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        raw_signal.signal(signal.SIGALRM, before_alarm)
-        if before_int is signal.default_int_handler:
-            raw_signal.signal(signal.SIGINT, before_int)
+        state.armed = False
+        raw_signal.setitimer(ITIMER_REAL, 0)
+        raw_signal.signal(SIGALRM, before_alarm)
+        if default_int:
+            raw_signal.signal(SIGINT, before_int)
         if theirs > 0:
             left = max(theirs - (time.monotonic() - started), 0.001)
-            signal.setitimer(signal.ITIMER_REAL, left, interval)
+            raw_signal.setitimer(ITIMER_REAL, left, interval)
 
 
 class Worker:
@@ -134,8 +147,7 @@ class Deadline:
         end the run. A Ctrl-C pressed meanwhile is the user's: it goes on up."""
         if in_process and in_main_thread():
             try:
-                with alarm(TIMEOUT_S):
-                    return exchange()
+                return under_alarm(exchange, TIMEOUT_S)
             except UserInterrupt:
                 raise
             except APP_ENDINGS as err:

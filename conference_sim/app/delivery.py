@@ -32,8 +32,9 @@ from ..load.calls import under
 from ..load.cxml import parse_document
 from . import deadline
 from .answers import MAX_BODY, Answer, Body, Unreadable
+from .asgi import AsgiApp
 from .deadline import AppEndedTheRun, AppTimedOut, Deadline
-from .inprocess import AsgiApp, Request, call_wsgi
+from .inprocess import Request, call_wsgi
 from .signing import form_encode, signature_headers
 from .target import Target
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import hmac
 from collections.abc import Mapping
 from urllib.parse import quote_plus
@@ -25,13 +24,13 @@ def quoted(text: str) -> str:
 
 def form_encode(params: Mapping[str, str]) -> str:
     """``urllib.parse.urlencode(params)``, byte for byte, for the platform's string params."""
-    return "&".join(f"{quoted(k)}={quoted(v)}" for k, v in params.items())
+    return "&".join([quoted(k) + "=" + quoted(v) for k, v in params.items()])
 
 
 def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
-    text = url + "".join(name + params[name] for name in sorted(params))
-    mac = hmac.new(auth_token.encode("utf-8"), text.encode("utf-8"), hashlib.sha1)
-    return base64.b64encode(mac.digest()).decode("ascii")
+    text = url + "".join([name + params[name] for name in sorted(params)])
+    mac = hmac.digest(auth_token.encode("utf-8"), text.encode("utf-8"), "sha1")
+    return base64.b64encode(mac).decode("ascii")
 
 
 def signature_headers(

@@ -10,11 +10,9 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import logging
 import threading
 import weakref
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -116,7 +114,9 @@ class Runs:
     def pop(self, api: RestApi) -> None:
         ident = threading.get_ident()
         stack = self.threads.get(ident, [])
-        if api in stack:
+        if stack and stack[-1] is api:
+            stack.pop()
+        elif api in stack:
             stack.reverse()
             stack.remove(api)
             stack.reverse()
@@ -186,12 +186,16 @@ def detach(platform: Platform) -> None:
     RUNS.stop(api_of(platform))
 
 
-@contextlib.contextmanager
-def answered_by(platform: Platform) -> Iterator[None]:
+class answered_by:  # (used as a function: ``with answered_by(platform):``)
     """While the app handles one request: its twilio clients, in this thread, reach this run."""
-    api = api_of(platform)
-    RUNS.push(api)
-    try:
-        yield
-    finally:
-        RUNS.pop(api)
+
+    __slots__ = ("api",)
+
+    def __init__(self, platform: Platform) -> None:
+        self.api = api_of(platform)
+
+    def __enter__(self) -> None:
+        RUNS.push(self.api)
+
+    def __exit__(self, *_exc: object) -> None:
+        RUNS.pop(self.api)
