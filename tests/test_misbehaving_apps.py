@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import socket
 import subprocess
@@ -22,6 +23,7 @@ import time
 from typing import Any
 
 import pytest
+from fastapi import Request  # (a route's annotation is looked up in this module)
 from flask import Flask
 from flask import request as flask_request
 from twilio.rest import Client
@@ -273,6 +275,31 @@ def test_SPEC9_a_lifespan_startup_runs_before_the_first_request():
     timeline = conference_sim.run(CALLS, app=api)
     assert not timeline.events("request-failed")
     assert state.get("closed") is True
+
+
+def test_SPEC9_the_lifespan_state_reaches_every_request_as_servers_pass_it():
+    # Starlette's lifespan state: what the lifespan yields is request.state in every request
+    # (uvicorn and hypercorn pass the ASGI "state" scope key); each request gets its own copy
+    from fastapi import FastAPI
+    from fastapi.responses import Response
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any):
+        yield {"greeting": "state from the lifespan"}
+
+    api = FastAPI(lifespan=lifespan)
+    seen: list[str] = []
+
+    @api.post("/voice")
+    async def voice(request: Request) -> Response:
+        seen.append(request.state.greeting)
+        request.state.greeting = "changed by one request"
+        return Response("<Response><Say>hi</Say></Response>", media_type="text/xml")
+
+    calls = {"calls": [{**CALLS["calls"][0]}, {**CALLS["calls"][0], "name": "b"}]}
+    timeline = conference_sim.run(calls, app=api)
+    assert not timeline.events("request-failed")
+    assert seen == ["state from the lifespan", "state from the lifespan"]
 
 
 def test_SPEC9_the_limit_leaves_someone_elses_alarm_running():

@@ -118,6 +118,7 @@ class AsgiApp:
             started.wait()
         self.shutdown: asyncio.Queue[dict[str, str]] | None = None
         self.lifespan: Any = None
+        self.state: dict[str, Any] = {}  # what the lifespan keeps for requests (ASGI's "state")
         self.start_lifespan()
 
     def run(self, coroutine: Any, seconds: float) -> Any:
@@ -134,32 +135,28 @@ class AsgiApp:
             raise TimeoutError from None
 
     def start_lifespan(self) -> None:
-        ready: concurrent.futures.Future[bool] = concurrent.futures.Future()
+        """The app's lifespan startup, awaited; an app without lifespan support raises, and is
+        then simply not run."""
 
-        async def lifespan() -> None:
+        async def started() -> None:
             self.shutdown = asyncio.Queue()
-            sent = [False]
-
-            async def receive() -> dict[str, str]:
-                if not sent[0]:
-                    sent[0] = True
-                    return {"type": "lifespan.startup"}
-                assert self.shutdown is not None
-                return await self.shutdown.get()
+            self.shutdown.put_nowait({"type": "lifespan.startup"})
+            ready = asyncio.get_running_loop().create_future()
 
             async def send(message: dict[str, Any]) -> None:
                 if message["type"].startswith("lifespan.startup") and not ready.done():
                     ready.set_result(message["type"] == "lifespan.startup.complete")
 
-            # an app without lifespan support raises: then it is simply not run
-            with contextlib.suppress(BaseException):
-                await self.app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
-            if not ready.done():
-                ready.set_result(False)
+            async def lifespan() -> None:
+                assert self.shutdown is not None
+                with contextlib.suppress(BaseException):
+                    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self.state}
+                    await self.app(scope, self.shutdown.get, send)
+                if not ready.done():
+                    ready.set_result(False)
 
-        async def started() -> Any:
             self.lifespan = asyncio.ensure_future(lifespan())
-            return await asyncio.wrap_future(ready)
+            await ready
 
         with contextlib.suppress(TimeoutError, AppTimedOut):
             self.run(started(), deadline.TIMEOUT_S)
@@ -175,6 +172,7 @@ class AsgiApp:
 
     async def exchange(self, request: Request, around: Callable[[], Any]) -> Answer:
         scope = scope_of(request)
+        scope["state"] = self.state.copy()  # (as servers do: each request its own copy)
         done = asyncio.Event()
         given = [False]
         out: dict[str, Any] = {"status": None, "headers": [], "body": None}
@@ -219,7 +217,7 @@ class AsgiApp:
             if self.shutdown is not None and self.lifespan is not None and not self.lifespan.done():
                 self.shutdown.put_nowait({"type": "lifespan.shutdown"})
                 with contextlib.suppress(BaseException):
-                    await asyncio.wait_for(asyncio.shield(self.lifespan), deadline.TIMEOUT_S)
+                    await asyncio.wait([self.lifespan], timeout=deadline.TIMEOUT_S)
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:  # an app still at work (one cut off at the limit)
                 task.cancel()
