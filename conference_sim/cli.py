@@ -1,4 +1,5 @@
-"""The ``conference-sim`` command line (SPEC 6): run, check, validate, shell, explore.
+"""The ``conference-sim`` command line (SPEC 6): run, check, validate, shell, explore, serve,
+accounts.
 
 Bad input is one message on stderr naming the file and line, exit status 2, nothing on stdout.
 """
@@ -33,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_explore(args)
         if args.command == "serve":
             return cmd_serve(args)
+        if args.command == "accounts":
+            return cmd_accounts(args)
         if args.command == "shell":
             from .shell import main as shell_main
 
@@ -122,6 +125,39 @@ def output_sink(fmt: str, args: argparse.Namespace, scenario: Any) -> Any:
 
     color = {"auto": None, "always": True, "never": False}[args.color]
     return TableSink(sys.stdout, color=color, title=scenario.name, wide=args.wide)
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    import json
+
+    from .credentials import credentials, environment
+    from .model import Scenario
+
+    scenario = Scenario.from_file(args.scenario)
+    if args.format == "env":
+        for name, value in environment(scenario, seed=args.seed).items():
+            sys.stdout.write(f"{name}={value}\n")
+        return 0
+    creds = credentials(scenario, seed=args.seed)
+    if args.format == "json":
+        rows = [
+            {
+                "account": c.account,
+                "sid": c.sid,
+                "auth_token": c.auth_token,
+                "api_keys": [{"sid": k.sid, "secret": k.secret} for k in c.api_keys],
+            }
+            for c in creds
+        ]
+        sys.stdout.write(json.dumps({"dialect": scenario.dialect.name, "accounts": rows}) + "\n")
+        return 0
+    sys.stdout.write(f"dialect: {scenario.dialect.name}\n")
+    width = max(len(c.account) for c in creds)
+    for c in creds:
+        keys = "".join(f"  key {k.sid} secret {k.secret}" for k in c.api_keys)
+        line = f"{c.account:<{width}}  {c.sid}  token {c.auth_token}{keys}"
+        sys.stdout.write(visible(line) + "\n")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

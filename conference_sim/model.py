@@ -295,6 +295,25 @@ class Callee:
 
 
 @frozen
+class ApiKey:
+    """An API key (Twilio): HTTP Basic with its ``SK…`` sid and its secret."""
+
+    sid: str
+    secret: str
+
+
+@frozen
+class Account:
+    """An account as the scenario declares it (SPEC 11): its own AccountSid (else one made from
+    the seed and the name), its own auth token (else the scenario's) and its API keys."""
+
+    name: str
+    sid: str | None = None
+    auth_token: str | None = None
+    api_keys: tuple[ApiKey, ...] = ()
+
+
+@frozen
 class Scenario:
     """A loaded scenario. Build one at the boundary: ``Scenario.from_file``, ``from_yaml`` or
     ``from_dict`` (they call the loader, :mod:`conference_sim.load`)."""
@@ -314,6 +333,15 @@ class Scenario:
     app: str | None = None  # SPEC 9: module:attribute or http://127.0.0.1:PORT
     app_url: str = DEFAULT_APP_URL
     auth_token: str = DEFAULT_AUTH_TOKEN
+    accounts: dict[str, Account] = field(factory=dict)  # the declared ones, by name
+
+    def token_of(self, account: str, default: str | None = None) -> str:
+        """The auth token of an account (``default``: the run's token where the account
+        declares none; the scenario's when not given)."""
+        declared = self.accounts.get(account)
+        if declared is not None and declared.auth_token is not None:
+            return declared.auth_token
+        return default or self.auth_token
 
     @classmethod
     def from_file(cls, path: Any) -> Scenario:

@@ -211,6 +211,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="where to write the smallest failing scenario (default explore-failure.yaml)",
     )
+    accounts = sub.add_parser(
+        "accounts",
+        help="print the run's AccountSids, auth tokens and API keys, before any run",
+        description="Print each account of SCENARIO as a run of it has it: the declared ones "
+        "(accounts:) with their own SID, token and keys, the others with the SID made from the "
+        "seed. --format env prints the variables an app reads (TWILIO_ACCOUNT_SID, ...).",
+    )
+    accounts.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
+    accounts.add_argument(
+        "--format",
+        choices=("table", "env", "json"),
+        default="table",
+        help="table (default), env (NAME=value lines for a shell or an .env file) or json",
+    )
+    accounts.add_argument("--seed", type=seed, default=None, help="override the scenario's seed")
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files")
     return parser

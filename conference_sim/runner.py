@@ -40,6 +40,11 @@ class Simulation(Engine):
             )
         super().__init__(scenario, **options)
         transport = self.transport
+        if scenario.accounts and hasattr(transport, "tokens"):  # each account signs with its own
+            transport.tokens = {
+                self.directory.account_sid(name): scenario.token_of(name, transport.auth_token)
+                for name in scenario.accounts
+            }
         self.attached: Any = None
         if getattr(transport, "in_process", False) and twilio_installed():
             from .rest import client

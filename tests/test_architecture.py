@@ -27,7 +27,8 @@ from conference_sim.model import Scenario
 
 PACKAGE = Path(__file__).parent.parent / "conference_sim"
 MODEL_LAYER = {
-    "model", "actions", "states", "events", "dialects", "sids", "timeparse", "errors", "expectations"
+    "model", "actions", "states", "events", "dialects", "sids", "timeparse", "errors", "expectations",
+    "credentials",
 }  # fmt: skip
 STDLIB = set(sys.stdlib_module_names)
 

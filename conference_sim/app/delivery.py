@@ -56,6 +56,7 @@ class AppTransport:
         self.target = target
         self.app_url = app_url.rstrip("/")
         self.auth_token = auth_token
+        self.tokens: dict[str, str] = {}  # AccountSid -> its own auth token (the runner's)
         self.dialect = dialect
         self.media = dict(media)
         self.fallback = fallback
@@ -157,8 +158,13 @@ class AppTransport:
         url, body = request.url, b""
         if request.method == "GET" and params:
             url += ("&" if "?" in url else "?") + form_encode(params)
+        token = (
+            self.tokens.get(params.get("AccountSid", ""), self.auth_token)
+            if self.tokens
+            else self.auth_token
+        )
         headers = signature_headers(
-            self.dialect, self.auth_token, url, {} if request.method == "GET" else params
+            self.dialect, token, url, {} if request.method == "GET" else params
         )
         headers["User-Agent"] = USER_AGENT
         if request.method != "GET":

@@ -97,7 +97,12 @@ class Engine:
         self.pending = self.eventlog.pending  # consequences of the event being written
         self.log = self.eventlog.logger
         self.streaming = calls is not None
-        self.directory = Directory(self.dialect, self.seed, keep_ended=not self.streaming)
+        self.directory = Directory(
+            self.dialect,
+            self.seed,
+            keep_ended=not self.streaming,
+            declared={a.name: a.sid for a in scenario.accounts.values() if a.sid is not None},
+        )
         self.sending = 0  # > 0 while a request is out (REST made then is queued: ``defer``)
         self.operations: collections.deque[Callable[[], None]] = collections.deque()
         self.operation_due = False  # an OPERATION event is queued to apply the next one

@@ -8,6 +8,7 @@ for :meth:`Engine.state`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..dialects import Dialect
@@ -18,11 +19,18 @@ if TYPE_CHECKING:
 
 
 class Directory:
-    def __init__(self, dialect: Dialect, seed: int, *, keep_ended: bool = True) -> None:
+    def __init__(
+        self,
+        dialect: Dialect,
+        seed: int,
+        *,
+        keep_ended: bool = True,
+        declared: Mapping[str, str] | None = None,
+    ) -> None:
         self.dialect = dialect
         self.seed = seed
         self.keep_ended = keep_ended  # False when streaming: only live calls are kept
-        self.account_sids: dict[str, str] = {}
+        self.account_sids: dict[str, str] = dict(declared or {})  # (the scenario's own SIDs)
         self.calls: dict[str, Call] = {}
         self.calls_by_sid: dict[str, Call] = {}
         self.rooms: dict[tuple[str, str], Conference] = {}

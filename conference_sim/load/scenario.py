@@ -18,6 +18,7 @@ from ..dialects import DIALECTS
 from ..errors import InputError, ScenarioError
 from ..model import DEFAULT_APP_URL, DEFAULT_AUTH_TOKEN, DEFAULT_START, Scenario
 from ..timeparse import excerpt
+from .accounts import accounts
 from .actions import actions, added_names
 from .callees import callee_map
 from .calls import calls, check_coaches, check_voice_urls
@@ -41,6 +42,7 @@ TOP_KEYS = (
     "app",
     "app_url",
     "auth_token",
+    "accounts",
     "callees",
 )
 
@@ -118,6 +120,7 @@ def scenario(root: At) -> Scenario:
         app=root.get("app", app_target, None),
         app_url=app_url,
         auth_token=root.get("auth_token", string(), DEFAULT_AUTH_TOKEN),
+        accounts=root.get("accounts", lambda at: accounts(at, dialect), {}),
     )
 
 

@@ -11,6 +11,7 @@ code between ``advance()`` calls, or ``serve``) takes effect at once, at the cur
 from __future__ import annotations
 
 import collections
+import hmac
 import itertools
 import threading
 from typing import TYPE_CHECKING
@@ -43,11 +44,29 @@ class Platform:
         self.given: set[str] = set()  # call names given to creates (see new_call_name)
         for spec in sim.scenario.calls:  # every account of the scenario is known from the start
             sim.directory.account_sid(spec.account)
+        for name in sim.scenario.accounts:
+            sim.directory.account_sid(name)
         sim.directory.account_sid("default")
 
     # -- finding -----------------------------------------------------------------------------
     def account(self, account_sid: str) -> str | None:
         return self.sim.directory.account_of(account_sid)
+
+    def token_of(self, account: str) -> str:
+        return self.sim.scenario.token_of(account, self.auth_token)
+
+    def accepts(self, account: str | None, account_sid: str, user: str, password: str) -> bool:
+        """Whether HTTP Basic ``user:password`` may act on the account of ``account_sid``: its
+        sid and auth token, or one of its API keys (a key of another account may not)."""
+        if user == account_sid:
+            token = self.token_of(account) if account is not None else self.auth_token
+            return hmac.compare_digest(password.encode(), token.encode())
+        declared = self.sim.scenario.accounts.get(account or "")
+        keys = declared.api_keys if declared is not None else ()
+        return any(
+            k.sid == user and hmac.compare_digest(password.encode(), k.secret.encode())
+            for k in keys
+        )
 
     def conferences(self, account: str) -> list[Conference]:
         rooms = self.sim.directory.conferences.values()

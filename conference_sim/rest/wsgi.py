@@ -149,15 +149,19 @@ class RestApi:
             return handler(self, account, path, params, **args)
 
     def authenticate(self, request: Request, account_sid: str) -> str:
+        """HTTP Basic as the platform takes it: the AccountSid and its auth token, or one of the
+        account's API keys (its ``SK…`` sid and secret); anything else is 401 (20003)."""
         header = request.headers.get("Authorization", "")
         user = password = ""
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() == "basic":  # the scheme's name is case-insensitive (RFC 7617)
             with contextlib.suppress(ValueError):
                 user, _, password = base64.b64decode(credentials).decode().partition(":")
-        if user != account_sid or password != self.platform.auth_token:
-            raise ApiError(401, 20003, "Authentication Error - invalid username or password")
         account = self.platform.account(account_sid)
+        if not user:
+            raise ApiError(401, 20003, "Authentication Error - No credentials provided")
+        if not self.platform.accepts(account, account_sid, user, password):
+            raise ApiError(401, 20003, "Authentication Error - invalid username")
         if account is None:
             raise not_found(request.path)
         return account
