@@ -25,7 +25,7 @@ KNOWN_EVENTS = (
     "attribute-ignored", "callback-unsubscribed", "document-invalid", "document-missing",
     "action-failed", "clock-stopped", "request-failed", "callback-failed",
     "call-progress", "audio-loop", "bridge-start", "bridge-end", "gather-start", "gather-end",
-    "verb-not-simulated", "record-end",
+    "verb-not-simulated", "record-end", "rest-not-simulated", "rest-refused",
 )  # fmt: skip
 
 

@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
+import json
 import logging
 import threading
 import weakref
@@ -85,15 +88,28 @@ class HttpClient(TwilioHttpClientBase):
         return call_api(self.api, method, uri, params, data, headers, auth)
 
 
-# -- in-process: the twilio package's default transport, swapped while a run is live ----------
+# -- in-process: the twilio package's default transports, swapped while a run is live ---------
 ORIGINAL = twilio_http.TwilioHttpClient.request
+try:  # the async client (twilio's extra: aiohttp)
+    from twilio.http.async_http_client import AsyncTwilioHttpClient as ASYNC_CLIENT
+
+    ORIGINAL_ASYNC = ASYNC_CLIENT.request
+except ImportError:  # pragma: no cover - twilio without aiohttp
+    ASYNC_CLIENT = None  # type: ignore[assignment,misc]
+    ORIGINAL_ASYNC = None
+# The run whose app is answering a request in this context (a handler, the tasks it starts).
+ANSWERING: contextvars.ContextVar[RestApi | None] = contextvars.ContextVar(
+    "conference_sim_answering", default=None
+)
 
 
 class Runs:
     """Which run answers a client request made in-process. Each thread has a stack of runs:
     the run whose app is answering a request in that thread, and the run a thread made (a
-    test's own code between ``advance()`` calls). A thread with none (one an app started for
-    itself) is answered by the one live run; with several live runs it is refused."""
+    test's own code between ``advance()`` calls); a handler's context (the asyncio tasks and
+    the anyio worker threads it starts inherit it). A thread with none (one an app started for
+    itself) is answered by the one live run, or, with several, by the one waiting on its app
+    at that moment; else it is refused."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -101,12 +117,19 @@ class Runs:
         self.threads: dict[int, list[RestApi]] = {}
 
     def current(self) -> RestApi | None:
+        answering = ANSWERING.get()  # (asyncio tasks and anyio worker threads inherit it)
+        if answering is not None and answering.live:
+            return answering
         stack = self.threads.get(threading.get_ident())
         if stack:
             return stack[-1]
         with self.lock:
             live = [api for ref in self.live if (api := ref()) is not None]
-            return live[0] if len(live) == 1 else None
+        if len(live) == 1:
+            return live[0]
+        # a thread the app started while it answers: the one run waiting on its app
+        waiting = [api for api in live if api.platform.sim.sending > 0]
+        return waiting[0] if len(waiting) == 1 else None
 
     def push(self, api: RestApi) -> None:
         self.threads.setdefault(threading.get_ident(), []).append(api)
@@ -126,16 +149,22 @@ class Runs:
     def start(self, api: RestApi) -> None:
         with self.lock:
             self.live = [ref for ref in self.live if ref() is not None] + [weakref.ref(api)]
+            api.live = True
             twilio_http.TwilioHttpClient.request = intercepted  # type: ignore[method-assign]
+            if ASYNC_CLIENT is not None:
+                ASYNC_CLIENT.request = intercepted_async  # type: ignore[method-assign]
 
     def stop(self, api: RestApi) -> None:
         with self.lock:
+            api.live = False
             self.live = [ref for ref in self.live if ref() not in (None, api)]
             for stack in self.threads.values():
                 while api in stack:
                     stack.remove(api)
             if not self.live:
                 twilio_http.TwilioHttpClient.request = ORIGINAL  # type: ignore[method-assign]
+                if ASYNC_CLIENT is not None:
+                    ASYNC_CLIENT.request = ORIGINAL_ASYNC  # type: ignore[method-assign]
 
 
 RUNS = Runs()
@@ -154,7 +183,45 @@ def intercepted(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> 
     platform is answered by the run; one to any other host (a ``serve`` on this machine) goes
     where it was sent."""
     if not platform_host(url):
-        return ORIGINAL(self, method, url, *args, **kwargs)
+        if this_machine(url):
+            return ORIGINAL(self, method, url, *args, **kwargs)
+        return refused(method, url)
+    return answer_here(method, url, *args[:4], **kwargs)
+
+
+async def intercepted_async(
+    self: Any, method: str, url: str, *args: Any, **kwargs: Any
+) -> TwilioResponse:
+    """AsyncTwilioHttpClient.request, likewise: answered on the spot, nothing awaited."""
+    if not platform_host(url):
+        if this_machine(url):
+            return await ORIGINAL_ASYNC(self, method, url, *args, **kwargs)  # type: ignore[misc]
+        return refused(method, url)
+    return answer_here(method, url, *args[:4], **kwargs)
+
+
+def this_machine(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def refused(method: str, url: str) -> TwilioResponse:
+    """A client pointed at a host that is neither the platform nor this machine, while a run
+    is live: refused here, never sent (and a ``rest-refused`` warning on the run's timeline)."""
+    host = urlsplit(url).hostname or url
+    reason = (
+        f"conference-sim: the twilio client was pointed at {host}, which is neither the "
+        "platform (api.twilio.com, *.signalwire.com) nor this machine; while a simulation "
+        "runs nothing leaves the process, so the request was not sent"
+    )
+    api = RUNS.current()
+    if api is not None:
+        api.platform.refused(method, url, reason)
+    body = json.dumps({"code": None, "message": reason, "more_info": None, "status": 502})
+    return TwilioResponse(502, body)
+
+
+def answer_here(method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
     api = RUNS.current()
     if api is None:  # several runs are live and this thread belongs to none of them
         return TwilioResponse(
@@ -163,7 +230,7 @@ def intercepted(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> 
             "are running in this process and this thread belongs to none of them, so no run "
             'can answer this request; it was not sent anywhere"}',
         )
-    return call_api(api, method, url, *args[:4], **kwargs)
+    return call_api(api, method, url, *args, **kwargs)
 
 
 def api_of(platform: Platform) -> RestApi:
@@ -189,13 +256,17 @@ def detach(platform: Platform) -> None:
 class answered_by:  # (used as a function: ``with answered_by(platform):``)
     """While the app handles one request: its twilio clients, in this thread, reach this run."""
 
-    __slots__ = ("api",)
+    __slots__ = ("api", "token")
 
     def __init__(self, platform: Platform) -> None:
         self.api = api_of(platform)
+        self.token: contextvars.Token[RestApi | None] | None = None
 
     def __enter__(self) -> None:
-        RUNS.push(self.api)
+        self.token = ANSWERING.set(self.api)
 
     def __exit__(self, *_exc: object) -> None:
-        RUNS.pop(self.api)
+        if self.token is not None:
+            with contextlib.suppress(ValueError):  # (reset from another context: let it be)
+                ANSWERING.reset(self.token)
+            self.token = None

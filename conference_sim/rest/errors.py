@@ -36,3 +36,30 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 def not_found(path: str) -> ApiError:
     return ApiError(404, 20404, f"The requested resource {path} was not found")
+
+
+# The resources of the 2010 API (twilio-oai's description), by their first path segment under
+# the account: a request to one that the simulator does not serve is "not simulated" (NS1),
+# told apart from a resource that does not exist (20404).
+API_2010_RESOURCES = frozenset(
+    {
+        "Addresses", "Applications", "AuthorizedConnectApps", "AvailablePhoneNumbers",
+        "Balance", "Calls", "Conferences", "ConnectApps", "IncomingPhoneNumbers", "Keys",
+        "Messages", "Notifications", "OutgoingCallerIds", "Queues", "Recordings", "SIP", "SMS",
+        "SigningKeys", "Tokens", "Transcriptions", "Usage",
+    }
+)  # fmt: skip
+
+
+class NotSimulated(ApiError):
+    """A request the platform would answer and the simulator cannot follow (NS1): 501, no
+    platform error code, a message that says so; it changes nothing and reaches nothing."""
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(
+            501,
+            0,
+            f"conference-sim does not simulate {method} {path}; the request was answered here "
+            "and sent nowhere (the simulated resources are in the REST reference)",
+        )
+        self.method, self.path = method, path

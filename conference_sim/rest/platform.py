@@ -100,6 +100,23 @@ class Platform:
         self.given.add(name)
         return name
 
+    def not_simulated(self, method: str, path: str) -> None:
+        """NS1: a request the simulator does not follow is a warning on the timeline."""
+        if self.sim.finished:
+            return
+        self.sim.warn(
+            self.sim.log,
+            "rest-not-simulated",
+            method=method,
+            path=path,
+            reason="the platform answers this request and conference-sim does not simulate "
+            "it: the app got a 501 and nothing was sent anywhere",
+        )
+
+    def refused(self, method: str, url: str, reason: str) -> None:
+        if not self.sim.finished:
+            self.sim.warn(self.sim.log, "rest-refused", method=method, url=url, reason=reason)
+
     # -- acting ------------------------------------------------------------------------------
     def apply_deferred(self, action: Action) -> None:
         now = self.sim.clock.now_ms

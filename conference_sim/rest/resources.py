@@ -215,8 +215,8 @@ def created_call(sim: Engine, action: Any) -> dict[str, Any]:
 
 def error(code: int, message: str, status: int) -> dict[str, Any]:
     return {
-        "code": code,
+        "code": code or None,  # (NS1: no platform code for what is not simulated)
         "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "more_info": f"https://www.twilio.com/docs/errors/{code}" if code else None,
         "status": status,
     }

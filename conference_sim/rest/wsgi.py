@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,11 +23,13 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import calls, conferences, resources
-from .errors import ApiError, ApiRequest, json_response, not_found
+from .errors import API_2010_RESOURCES, ApiError, ApiRequest, NotSimulated, json_response, not_found
 from .platform import Platform
 
 BASE = "/Accounts/<account>"
 PREFIXES = ("/api/laml/2010-04-01", "/2010-04-01")
+# the resource a path under a prefix names: Accounts itself, or the first segment under one
+API_RESOURCE = re.compile(r"\A/Accounts(?:\.json\Z|/[^/]+(?:\.json\Z|/([A-Za-z]+)))")
 
 # (path under the account, endpoint) and each endpoint's handlers by method, resource by resource
 ROUTES = (
@@ -61,6 +64,13 @@ def routes() -> list[Rule]:
     ]
 
 
+def a_platform_resource(path: str) -> bool:
+    """Whether a path under the API's prefix names a resource of the 2010 API (the Accounts
+    resource, or one under an account), served here or not."""
+    found = API_RESOURCE.match(path)
+    return found is not None and (found.group(1) is None or found.group(1) in API_2010_RESOURCES)
+
+
 def utf8_form(request: Request) -> None:
     """A form body must be UTF-8 (raw and percent-decoded): werkzeug would replace what is not,
     so the request would act with other values than were sent. A 400 instead."""
@@ -83,6 +93,7 @@ class RestApi:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.map: Map | None = None  # built at the first request: most runs make none
+        self.live = False  # answering the process's clients (rest.client)
 
     @property
     def urls(self) -> Map:
@@ -96,6 +107,9 @@ class RestApi:
     def dispatch(self, request: Request) -> Response:
         try:
             return self.route(request)
+        except NotSimulated as err:
+            self.platform.not_simulated(err.method, err.path)
+            return json_response(resources.error(0, err.message, err.status), err.status)
         except ApiError as err:
             response = json_response(resources.error(err.code, err.message, err.status), err.status)
             if err.status == 401:
@@ -110,8 +124,8 @@ class RestApi:
     def route(self, request: Request) -> Response:
         path = request.path
         prefix = next((p for p in PREFIXES if path.startswith(p + "/")), None)
-        if prefix is None:
-            raise not_found(path)
+        if prefix is None:  # another API of the platform (Verify, Messaging, Voice v1…)
+            raise NotSimulated(request.method, path)
         try:
             endpoint, args = self.urls.bind("api").match(path[len(prefix) :], request.method)
         except MethodNotAllowed as err:
@@ -120,6 +134,8 @@ class RestApi:
                 allow=sorted(err.valid_methods or ()),
             ) from None  # fmt: skip
         except (NotFound, HTTPException):
+            if a_platform_resource(path[len(prefix) :]):
+                raise NotSimulated(request.method, path) from None
             raise not_found(path) from None
         account = self.authenticate(request, args.pop("account"))
         try:
