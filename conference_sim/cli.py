@@ -37,11 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "accounts":
             return cmd_accounts(args)
         if args.command == "shell":
-            from .shell import main as shell_main
-
-            return shell_main(args.scenario, app=args.app)
+            return cmd_shell(args)
     except InputError as err:
         sys.stderr.write(f"conference-sim: {visible(str(err))}\n")
+        for line in getattr(err, "details", ()):  # (a command's last lines of output)
+            sys.stderr.write(f"  | {visible(line)}\n")
         return 2
     except BrokenPipeError:
         return 0
@@ -57,12 +57,43 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .app import connect
     from .model import Scenario
+
+    scenario = Scenario.from_file(args.scenario)
+    with served(args, scenario):
+        return run_with(args, scenario)
+
+
+def served(args: argparse.Namespace, scenario: Any) -> Any:
+    """The REST API on a port and the app's process, around the runs (--api-port, ...)."""
+    from .served import around_runs
+
+    return around_runs(
+        scenario,
+        app=args.app,
+        api_port=args.api_port,
+        app_command=args.app_command,
+        app_timeout=args.app_timeout,
+    )
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from .model import Scenario
+    from .shell import main as shell_main
+
+    if args.scenario is None:
+        if args.api_port is not None or args.app_command is not None:
+            raise InputError("--api-port and --app-command need a scenario file", where="shell")
+        return shell_main(None, app=args.app)
+    with served(args, Scenario.from_file(args.scenario)):
+        return shell_main(args.scenario, app=args.app)
+
+
+def run_with(args: argparse.Namespace, scenario: Any) -> int:
+    from .app import connect
     from .runner import Simulation
     from .timeparse import clock
 
-    scenario = Scenario.from_file(args.scenario)
     transport = connect(scenario, args.app, where="--app")  # before any output
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     sinks = [output_sink(fmt, args, scenario)]
@@ -219,6 +250,13 @@ def cmd_check(args: argparse.Namespace) -> int:
             sys.stderr.write("".join(errors))
             return 2
     options = [args.golden or args.update, args.update, args.shuffle_ties, args.app, args.html_dir]
+    if args.api_port is not None or args.app_command is not None:
+        from .model import Scenario
+
+        # one REST port and one app for every file: they run one at a time
+        with served(args, Scenario.from_file(files[0])):
+            outcomes = [check_path(f, *options) for f in files]
+        return finish_check(args, outcomes)
     cores = os.cpu_count() or 1
     jobs = min(args.jobs or (cores if len(files) >= 20 else 1), len(files))
     if jobs > 1:
@@ -240,6 +278,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             pool.close()
     else:
         outcomes = [check_path(f, *options) for f in files]
+    return finish_check(args, outcomes)
+
+
+def finish_check(args: argparse.Namespace, outcomes: list[Any]) -> int:
     errors = [f"conference-sim: {visible(o)}\n" for o in outcomes if isinstance(o, str)]
     if errors:  # bad input: say so, and nothing that could pass for a result
         sys.stderr.write("".join(errors))

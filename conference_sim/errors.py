@@ -39,6 +39,8 @@ class InputError(Exception):
         return self
 
     def __str__(self) -> str:
+        if self.path is None and self.line is None and (self.where or "").startswith("-"):
+            return f"{self.where}: {self.message}"  # a command-line option's value
         head = self.path or "<scenario>"
         if self.line is not None:
             head += f":{self.line}"

@@ -64,6 +64,34 @@ APP_HELP = (
 )
 
 
+def add_served(command: argparse.ArgumentParser) -> None:
+    """--api-port, --app-command, --app-timeout: an app in any language in the loop."""
+    command.add_argument(
+        "--api-port",
+        type=port,
+        default=None,
+        metavar="PORT",
+        help="serve the REST API on 127.0.0.1:PORT while the run goes (0: any free port; "
+        "the URL is printed on stderr and given to --app-command as CONFERENCE_SIM_API_BASE)",
+    )
+    command.add_argument(
+        "--app-command",
+        metavar="CMD",
+        default=None,
+        help="start your app with this shell command before the run and stop it after; "
+        "--app http://127.0.0.1:PORT is where it answers (waited for). It gets PORT, "
+        "CONFERENCE_SIM_API_BASE and each account's TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN "
+        "(signalwire: SIGNALWIRE_PROJECT_ID/SIGNALWIRE_TOKEN) in its environment",
+    )
+    command.add_argument(
+        "--app-timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="how long --app-command's app may take to answer (default 60 s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="conference-sim",
@@ -76,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="print a scenario's timeline")
     run.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
     run.add_argument("--app", metavar="APP", help=APP_HELP)
+    add_served(run)
     run.add_argument(
         "--format",
         choices=("table", "jsonl", "mermaid", "html"),
@@ -120,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         "scenarios", nargs="+", metavar="SCENARIO|DIR", help="scenario files, or folders of them"
     )
     check.add_argument("--app", metavar="APP", help=APP_HELP)
+    add_served(check)
     check.add_argument(
         "--html-dir",
         metavar="DIR",
@@ -162,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shell.add_argument("scenario", nargs="?", metavar="SCENARIO", help="start from this file")
     shell.add_argument("--app", metavar="APP", help=APP_HELP)
+    add_served(shell)
     explore = sub.add_parser(
         "explore", help="random scenarios checked by invariants; the smallest failure as a file"
     )

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import threading
 from typing import Any
 
 from .app import connect
 from .engine.core import Engine
 from .events import CaptureSink, Event
 from .model import Scenario
+
+# The REST API served on a loopback port for this command's runs (``--api-port``): each run
+# attaches itself there while it goes (:mod:`.rest.alongside`).
+SERVED: Any = None
 
 
 class Simulation(Engine):
@@ -38,6 +43,10 @@ class Simulation(Engine):
             options["transport"] = connect(
                 scenario, app, app_url=app_url, auth_token=auth_token, where=where
             )
+        # One thread moves the clock at a time: the run's own, while it runs; a REST request
+        # from another thread (an app's timer, a server thread) waits for it, and acts at the
+        # clock's reading then. (A request made while the run waits on the app is queued: RE1.)
+        self.lock = threading.RLock()
         super().__init__(scenario, **options)
         transport = self.transport
         if scenario.accounts and hasattr(transport, "tokens"):  # each account signs with its own
@@ -54,10 +63,27 @@ class Simulation(Engine):
             transport.around = lambda: client.answered_by(platform)  # type: ignore[attr-defined]
             client.attach(platform)
             self.attached = lambda: client.detach(platform)
+        if SERVED is not None:
+            SERVED.attach(self)
+
+    def run(self) -> Simulation:
+        with self.lock:
+            super().run()
+        return self
+
+    def advance(self, to_ms: int) -> None:
+        with self.lock:
+            super().advance(to_ms)
+
+    def step(self) -> bool:
+        with self.lock:
+            return super().step()
 
     def close(self) -> None:
         """Flush the sinks, let the app go, and stop answering its clients (once)."""
         super().close()
+        if SERVED is not None:
+            SERVED.detach(self)
         if self.attached is not None:
             detach, self.attached = self.attached, None
             detach()

@@ -107,7 +107,8 @@ class AppTransport:
         if request.purpose in MEDIA_PURPOSES and is_media_url(request.url, self.media):
             return HttpResponse("media", media_ms=self.media.get(request.url, UNKNOWN_MEDIA_MS))
         try:
-            answer = self.exchange(self.prepare(request))
+            prepared = self.prepare(request)
+            answer = self.exchange(prepared)
         except AppTimedOut:
             return failure(
                 11205, None, f"no whole answer from the app within {deadline.TIMEOUT_S:g} s"
@@ -119,7 +120,10 @@ class AppTransport:
         except Exception as err:  # raised inside the user's in-process app, or the connection
             return self.failed(err)
         if answer.status >= 400:
-            return failure(11200, answer.status, f"the app answered HTTP {answer.status}")
+            detail = f"the app answered HTTP {answer.status}"
+            if answer.status in (400, 401, 403):
+                detail += self.refused_signature(request, prepared)
+            return failure(11200, answer.status, detail)
         if request.purpose not in DOCUMENT_PURPOSES:
             return HttpResponse("ok", status=answer.status)
         if request.purpose in MEDIA_PURPOSES and answer.content_type.startswith("audio/"):
@@ -139,6 +143,27 @@ class AppTransport:
                 12100, answer.status, f"not a valid cXML document{line}: {where}{err.message}"
             )
         return HttpResponse("document", document=document, status=answer.status)
+
+    def refused_signature(self, request: HttpRequest, sent: Request) -> str:
+        """Where users get stuck: what was signed, and the usual reasons an app computes
+        another URL or uses another token than the platform did."""
+        params = {} if request.method == "GET" else dict(request.params)
+        account = params.get("AccountSid") or "the default account"
+        said = (
+            f"; if it refused the signature: conference-sim signed {sent.url} with "
+            f"{len(params)} form parameter(s) and the auth token of {account}"
+        )
+        if self.in_process:
+            return said + (
+                " (the app must validate with that token: the scenario's auth_token, or its "
+                "accounts:)"
+            )
+        return said + (
+            ", and sent it to the app with Host and X-Forwarded-Proto naming that URL, as a "
+            "proxy does: the app must trust them (werkzeug ProxyFix(x_proto=1, x_host=1); "
+            "Django SECURE_PROXY_SSL_HEADER and ALLOWED_HOSTS; Express app.set('trust proxy', "
+            "true); uvicorn --proxy-headers --forwarded-allow-ips='*') and use that token"
+        )
 
     def failed(self, err: Exception) -> HttpResponse:
         if self.http is not None:

@@ -31,7 +31,7 @@ except ImportError as err:  # a runtime-only install: say what to type
 from werkzeug.test import Client, EnvironBuilder
 
 from .platform import Platform, platform_for
-from .wsgi import RestApi
+from .wsgi import RestApi, api_of
 
 LOG = logging.getLogger("conference_sim.rest")
 
@@ -231,13 +231,6 @@ def answer_here(method: str, url: str, *args: Any, **kwargs: Any) -> TwilioRespo
             'can answer this request; it was not sent anywhere"}',
         )
     return call_api(api, method, url, *args, **kwargs)
-
-
-def api_of(platform: Platform) -> RestApi:
-    api = getattr(platform, "api", None)
-    if api is None:
-        api = platform.api = RestApi(platform)  # type: ignore[attr-defined]
-    return api  # type: ignore[no-any-return]
 
 
 def attach(platform: Platform) -> RestApi:

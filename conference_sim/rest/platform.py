@@ -39,7 +39,8 @@ class Platform:
         self.instant_ms = -1  # the instant whose operations ``made`` counts, per target
         self.made: collections.Counter[str] = collections.Counter()
         self.auth_token = auth_token
-        self.lock = threading.RLock()  # serve: one thread moves the clock at a time
+        # one thread moves the clock at a time (the Simulation's lock; an Engine alone: its own)
+        self.lock = getattr(sim, "lock", None) or threading.RLock()
         self.added = itertools.count(1)
         self.given: set[str] = set()  # call names given to creates (see new_call_name)
         for spec in sim.scenario.calls:  # every account of the scenario is known from the start

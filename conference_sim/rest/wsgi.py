@@ -181,3 +181,11 @@ class RestApi:
         if account is None:
             raise not_found(request.path)
         return account
+
+
+def api_of(platform: Platform) -> RestApi:
+    """The one REST API of a run's platform (in-process clients and a served port share it)."""
+    api = getattr(platform, "api", None)
+    if api is None:
+        api = platform.api = RestApi(platform)  # type: ignore[attr-defined]
+    return api  # type: ignore[no-any-return]

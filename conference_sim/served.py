@@ -1,0 +1,61 @@
+"""What a command serves and starts around its runs (``--api-port``, ``--app-command``): the
+REST API on a loopback port (:mod:`.rest.alongside`), then the user's app, started as
+Playwright's ``webServer`` starts one and given the run's environment; both stopped at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import InputError
+from .model import Scenario
+
+
+@contextlib.contextmanager
+def around_runs(
+    scenario: Scenario,
+    *,
+    app: str | None,
+    api_port: int | None,
+    app_command: str | None,
+    app_timeout: float = 60.0,
+) -> Iterator[dict[str, str]]:
+    """Yields the environment given to the app (empty when nothing is served)."""
+    if api_port is None and app_command is None:
+        yield {}
+        return
+    from . import runner
+    from .credentials import environment
+    from .rest.alongside import Switchboard
+
+    url = app or scenario.app
+    if app_command is not None and not (url or "").startswith("http://"):
+        raise InputError(
+            "needs the URL its app answers at, to wait for it and send it the platform's "
+            "requests: --app http://127.0.0.1:PORT (or the scenario's app:)",
+            where="--app-command",
+        )
+    board = Switchboard(api_port or 0)
+    runner.SERVED = board
+    env = environment(scenario, api_base=board.base_url)
+    if url and url.startswith("http://"):
+        env["PORT"] = str(urlsplit(url).port or 80)
+    env["CONFERENCE_SIM_APP_URL"] = scenario.app_url
+    sys.stderr.write(f"conference-sim: REST API on {board.base_url}\n")
+    process: Any = None
+    try:
+        if app_command is not None:
+            from .app.process import AppProcess
+
+            process = AppProcess(app_command, str(url), env, timeout_s=app_timeout)
+            process.wait_ready()
+        yield env
+    finally:
+        if process is not None:
+            process.stop()
+        runner.SERVED = None
+        board.close()

@@ -1,0 +1,127 @@
+"""The guides' apps, driven as their pages say (SPEC 11): an Express app with twilio-node
+passes ``conference-sim check`` with one command, which starts it (as Playwright's webServer
+starts an app), serves the run's REST API on a loopback port and stops it after. The Node
+packages install from the npm registry into ``.cache/`` (pinned in the guide's package.json)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+EXPRESS = ROOT / "docs" / "guides" / "express"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """The Express guide's packages, installed once per package.json (npm registry)."""
+    npm = shutil.which("npm")
+    assert npm is not None and shutil.which("node"), "the Node guide needs node and npm on PATH"
+    manifest = (EXPRESS / "package.json").read_bytes()
+    folder = ROOT / ".cache" / f"node-guide-{hashlib.sha256(manifest).hexdigest()[:12]}"
+    if not (folder / "node_modules" / "twilio" / "package.json").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "package.json").write_bytes(manifest)
+        done = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--silent"],
+            cwd=folder, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, f"npm install failed:\n{done.stdout}{done.stderr}"
+    return folder / "node_modules"
+
+
+def conference_sim(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "conference_sim", *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=180, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def closed_network(node_modules: Path) -> dict[str, str]:
+    """Node finds the packages; any request that is not to this machine goes to a proxy that
+    is not there (and fails), so what passes was answered by the run."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    return {
+        "NODE_PATH": str(node_modules),
+        "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
+        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+    }  # fmt: skip
+
+
+def test_SPEC11_the_express_guides_app_passes_check_with_one_command(node_modules):
+    app = f"http://127.0.0.1:{free_port()}"
+    command = f"node {EXPRESS / 'app.js'}"
+    desk = str(EXPRESS / "desk.yaml")
+    done = conference_sim(
+        "check", desk, "--app", app, "--app-command", command, env=closed_network(node_modules)
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASS" in done.stdout and "REST API on http://127.0.0.1:" in done.stderr
+    # the same run's timeline: the agent was dialled through the served REST API
+    run = conference_sim(
+        "run", desk, "--app", app, "--app-command", command, "--format", "jsonl",
+        env=closed_network(node_modules),
+    )  # fmt: skip
+    events = [json.loads(line) for line in run.stdout.splitlines()]
+    created = [e for e in events if e["event"] == "call-progress" and e["call"] == "agent"]
+    assert [e["params"]["CallStatus"] for e in created][:3] == [
+        "initiated",
+        "ringing",
+        "in-progress",
+    ]
+    assert not [e for e in events if e["kind"] == "warning"]
+
+
+def test_SPEC11_a_start_command_that_fails_is_exit_2_with_its_last_lines():
+    app = f"http://127.0.0.1:{free_port()}"
+    crash = f"{sys.executable} -c \"print('starting'); raise SystemExit('no database')\""
+    done = conference_sim("run", str(EXPRESS / "desk.yaml"), "--app", app, "--app-command", crash)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--app-command: " in done.stderr and "exited with status 1" in done.stderr
+    assert "  | starting\n" in done.stderr and "  | no database\n" in done.stderr
+
+
+def test_SPEC11_a_start_command_whose_app_never_answers_is_exit_2_after_the_timeout():
+    app = f"http://127.0.0.1:{free_port()}"
+    sleeper = (
+        f"{sys.executable} -c \"import time; print('listening soon', flush=True); time.sleep(60)\""
+    )
+    done = conference_sim(
+        "run", str(EXPRESS / "desk.yaml"), "--app", app, "--app-command", sleeper,
+        "--app-timeout", "1",
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert (
+        f"nothing answered at {app} within 1 s" in done.stderr and "listening soon" in done.stderr
+    )
+
+
+def test_SPEC11_an_api_port_in_use_is_exit_2():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = conference_sim("run", "scenarios/01-simple.yaml", "--api-port", str(port))
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_SPEC11_app_command_needs_the_url_it_answers_at():
+    done = conference_sim("run", "scenarios/01-simple.yaml", "--app-command", "true")
+    assert done.returncode == 2 and "--app-command: needs the URL its app answers at" in done.stderr
