@@ -74,6 +74,7 @@ def served(args: argparse.Namespace, scenario: Any) -> Any:
         api_port=args.api_port,
         app_command=args.app_command,
         app_timeout=args.app_timeout,
+        https=args.https,
     )
 
 
@@ -82,8 +83,10 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from .shell import main as shell_main
 
     if args.scenario is None:
-        if args.api_port is not None or args.app_command is not None:
-            raise InputError("--api-port and --app-command need a scenario file", where="shell")
+        if args.api_port is not None or args.app_command is not None or args.https:
+            raise InputError(
+                "--api-port, --app-command and --https need a scenario file", where="shell"
+            )
         return shell_main(None, app=args.app)
     with served(args, Scenario.from_file(args.scenario)):
         return shell_main(args.scenario, app=args.app)
@@ -203,7 +206,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sink = CaptureSink()
     sim = Simulation(scenario, sinks=[sink], transport=transport)
     token = args.token if args.token is not None else os.environ.get("CONFERENCE_SIM_TOKEN")
-    return serve(sim, sink, host=args.host, port=args.port, quiet=args.quiet, token=token or None)
+    status = serve(
+        sim,
+        sink,
+        host=args.host,
+        port=args.port,
+        quiet=args.quiet,
+        token=token or None,
+        https=args.https,
+        ca_file=args.ca_file,
+        stop_when_finished=args.check,
+    )
+    if not args.check:
+        return status
+    from .check.checking import Outcome, judge
+    from .check.diffs import Failure
+
+    if not sim.finished:  # stopped before the run ended: nothing to judge it by
+        ended = Failure("serve", "serve: stopped before the run ended (POST /_sim/run ends it)")
+        outcome = Outcome(args.scenario, scenario.name, "fail", (ended,))
+    elif scenario.expect is None and not args.golden:
+        outcome = Outcome(args.scenario, scenario.name, "skip", note="no expect block")
+    else:
+        outcome = judge(scenario, sink.events, golden=args.golden)
+    args.color = "auto"
+    return report(args, [outcome])
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -250,7 +277,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             sys.stderr.write("".join(errors))
             return 2
     options = [args.golden or args.update, args.update, args.shuffle_ties, args.app, args.html_dir]
-    if args.api_port is not None or args.app_command is not None:
+    if args.api_port is not None or args.app_command is not None or args.https:
         from .model import Scenario
 
         # one REST port and one app for every file: they run one at a time

@@ -84,6 +84,13 @@ def add_served(command: argparse.ArgumentParser) -> None:
         "(signalwire: SIGNALWIRE_PROJECT_ID/SIGNALWIRE_TOKEN) in its environment",
     )
     command.add_argument(
+        "--https",
+        action="store_true",
+        help="serve that REST API over https, with a certificate made at start; the app gets "
+        "its CA file (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE) and SIGNALWIRE_SPACE_URL, for "
+        "the SignalWire SDKs, which speak https only; needs conference-sim[https]",
+    )
+    command.add_argument(
         "--app-timeout",
         type=float,
         default=60.0,
@@ -219,6 +226,27 @@ def build_parser() -> argparse.ArgumentParser:
         "TOKEN' (default: $CONFERENCE_SIM_TOKEN if set, else no token)",
     )
     serve.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
+    serve.add_argument(
+        "--https",
+        action="store_true",
+        help="serve https with a certificate made at start (its CA file is printed first: give "
+        "it to your client as REQUESTS_CA_BUNDLE or NODE_EXTRA_CA_CERTS); needs "
+        "conference-sim[https]",
+    )
+    serve.add_argument(
+        "--ca-file", metavar="FILE", default=None, help="with --https: write the CA file here"
+    )
+    serve.add_argument(
+        "--check",
+        action="store_true",
+        help="once the run has ended, check the scenario's expect block, print the report, stop "
+        "serving and exit 0 (pass) or 1 (fail)",
+    )
+    serve.add_argument(
+        "--golden",
+        action="store_true",
+        help="with --check: also compare the timeline with FILE.golden.jsonl beside the scenario",
+    )
     explore.add_argument(
         "--examples", type=count, default=100, metavar="N", help="how many random scenarios"
     )

@@ -23,9 +23,10 @@ def around_runs(
     api_port: int | None,
     app_command: str | None,
     app_timeout: float = 60.0,
+    https: bool = False,
 ) -> Iterator[dict[str, str]]:
     """Yields the environment given to the app (empty when nothing is served)."""
-    if api_port is None and app_command is None:
+    if api_port is None and app_command is None and not https:
         yield {}
         return
     from . import runner
@@ -39,13 +40,20 @@ def around_runs(
             "requests: --app http://127.0.0.1:PORT (or the scenario's app:)",
             where="--app-command",
         )
-    board = Switchboard(api_port or 0)
+    board = Switchboard(api_port or 0, https=https)
     runner.SERVED = board
     env = environment(scenario, api_base=board.base_url)
+    if board.ca_file is not None:  # every client the app may use trusts the run's API
+        env.update(NODE_EXTRA_CA_CERTS=board.ca_file, REQUESTS_CA_BUNDLE=board.ca_file)
+        env.update(SSL_CERT_FILE=board.ca_file)
+        # the SignalWire SDKs speak https to SIGNALWIRE_SPACE_URL
+        env["SIGNALWIRE_SPACE_URL"] = board.base_url.removeprefix("https://")
     if url and url.startswith("http://"):
         env["PORT"] = str(urlsplit(url).port or 80)
     env["CONFERENCE_SIM_APP_URL"] = scenario.app_url
     sys.stderr.write(f"conference-sim: REST API on {board.base_url}\n")
+    if board.ca_file is not None:
+        sys.stderr.write(f"conference-sim: its CA certificate: {board.ca_file}\n")
     process: Any = None
     try:
         if app_command is not None:

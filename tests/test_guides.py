@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
-EXPRESS = ROOT / "docs" / "guides" / "express"
+GUIDES = ROOT / "docs" / "guides"
+EXPRESS = GUIDES / "express"
+SIGNALWIRE_NODE = GUIDES / "signalwire-node"
 
 
 def free_port() -> int:
@@ -26,14 +28,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def node_modules() -> Path:
-    """The Express guide's packages, installed once per package.json (npm registry)."""
+def installed(guide: Path) -> Path:
+    """A Node guide's packages, installed once per package.json (npm registry)."""
     npm = shutil.which("npm")
-    assert npm is not None and shutil.which("node"), "the Node guide needs node and npm on PATH"
-    manifest = (EXPRESS / "package.json").read_bytes()
+    assert npm is not None and shutil.which("node"), "the Node guides need node and npm on PATH"
+    manifest = (guide / "package.json").read_bytes()
     folder = ROOT / ".cache" / f"node-guide-{hashlib.sha256(manifest).hexdigest()[:12]}"
-    if not (folder / "node_modules" / "twilio" / "package.json").exists():
+    if not (folder / ".installed").exists():
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "package.json").write_bytes(manifest)
         done = subprocess.run(
@@ -41,7 +42,13 @@ def node_modules() -> Path:
             cwd=folder, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert done.returncode == 0, f"npm install failed:\n{done.stdout}{done.stderr}"
+        (folder / ".installed").touch()
     return folder / "node_modules"
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    return installed(EXPRESS)
 
 
 def conference_sim(
@@ -54,14 +61,10 @@ def conference_sim(
 
 
 def closed_network(node_modules: Path) -> dict[str, str]:
-    """Node finds the packages; any request that is not to this machine goes to a proxy that
-    is not there (and fails), so what passes was answered by the run."""
-    dead = f"http://127.0.0.1:{free_port()}"
-    return {
-        "NODE_PATH": str(node_modules),
-        "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
-        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
-    }  # fmt: skip
+    """Node finds the packages; DNS is refused and sockets connect only to loopback
+    (tests/node/no-network.js, preloaded), so what works was answered by the run."""
+    preload = Path(__file__).parent / "node" / "no-network.js"
+    return {"NODE_PATH": str(node_modules), "NODE_OPTIONS": f"--require {preload}"}
 
 
 def test_SPEC11_the_express_guides_app_passes_check_with_one_command(node_modules):
@@ -86,6 +89,20 @@ def test_SPEC11_the_express_guides_app_passes_check_with_one_command(node_module
         "in-progress",
     ]
     assert not [e for e in events if e["kind"] == "warning"]
+
+
+def test_SPEC11_the_signalwire_node_sdk_reaches_the_run_over_https_unchanged():
+    # @signalwire/compatibility-api reads SIGNALWIRE_SPACE_URL and speaks https only
+    modules = installed(SIGNALWIRE_NODE)
+    app = f"http://127.0.0.1:{free_port()}"
+    done = conference_sim(
+        "check", str(SIGNALWIRE_NODE / "line.yaml"), "--https", "--app", app,
+        "--app-command", f"node {SIGNALWIRE_NODE / 'app.js'}", env=closed_network(modules),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "REST API on https://127.0.0.1:" in done.stderr
+    ca = done.stderr.split("its CA certificate: ")[1].split()[0]
+    assert not Path(ca).exists()  # made for the command, gone with it
 
 
 def test_SPEC11_a_start_command_that_fails_is_exit_2_with_its_last_lines():

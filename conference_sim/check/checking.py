@@ -36,9 +36,7 @@ def check_scenario(
     html_dir: str | None = None,
 ) -> Outcome:
     from ..app import connect
-    from ..output.sinks import jsonl_line
     from ..runner import capture
-    from .golden import compare, golden_path
 
     path = scenario.path or "<scenario>"
     transport = connect(scenario, app, where="--app")  # an app that cannot attach: bad input
@@ -47,6 +45,22 @@ def check_scenario(
             transport.close()  # type: ignore[attr-defined]
         return Outcome(path, scenario.name, "skip", note="no expect block")
     events = capture(scenario, shuffle_ties=shuffle_ties, transport=transport)
+    return judge(scenario, events, golden=golden, update=update, html_dir=html_dir)
+
+
+def judge(
+    scenario: Scenario,
+    events: list[Any],
+    *,
+    golden: bool = False,
+    update: bool = False,
+    html_dir: str | None = None,
+) -> Outcome:
+    """A run's events against the scenario's expect block and, when asked, its golden file."""
+    from ..output.sinks import jsonl_line
+    from .golden import compare, golden_path
+
+    path = scenario.path or "<scenario>"
     failures = check(scenario.expect, events) if scenario.expect else []
     note = ""
     if golden:

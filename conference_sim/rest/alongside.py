@@ -5,7 +5,9 @@ an app started once (``--app-command``) reads it once."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -18,9 +20,16 @@ from .wsgi import RestApi, api_of
 class Switchboard:
     """WSGI: the REST API of the run going now."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *, https: bool = False) -> None:
         self.current: RestApi | None = None
-        self.server: Server = listen("127.0.0.1", port, self, quiet=True)
+        self.ca_file: str | None = None  # with https: the CA file that verifies it
+        context = None
+        if https:
+            from .tls import server_context
+
+            context, self.ca_file = server_context(None)
+        self.scheme = "https" if https else "http"
+        self.server: Server = listen("127.0.0.1", port, self, quiet=True, ssl_context=context)
         self.thread = threading.Thread(
             target=self.server.serve_forever, name="conference-sim api", daemon=True
         )
@@ -28,7 +37,7 @@ class Switchboard:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_port}"
 
     def attach(self, sim: Any) -> None:
         self.current = api_of(platform_for(sim))
@@ -56,3 +65,6 @@ class Switchboard:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        if self.ca_file is not None:  # (made for this command: gone with it)
+            with contextlib.suppress(OSError):
+                os.unlink(self.ca_file)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -55,6 +56,7 @@ class Server:
         self.shown = 0
         self.token = token
         self.names: set[str] = set()  # the Host names this server answers to (set by serve)
+        self.when_finished: Any = None  # (serve --check: stop once the run has ended)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = ApiRequest(environ)
@@ -104,6 +106,8 @@ class Server:
                     self.sim.run()
                 else:
                     self.sim.advance(to)
+                if self.sim.finished and self.when_finished is not None:
+                    self.when_finished()
                 return self.new_events()
         if path in ("/_sim/advance", "/_sim/run", "/_sim/timeline"):
             allowed = "GET, HEAD" if path == "/_sim/timeline" else "POST"
@@ -135,19 +139,44 @@ def serve(
     quiet: bool = False,
     token: str | None = None,
     out: IO[str] = sys.stdout,
+    https: bool = False,
+    ca_file: str | None = None,
+    stop_when_finished: bool = False,
 ) -> int:
+    """Serve until interrupted (or, with ``stop_when_finished``, until the run has ended)."""
     host = loopback(host)
     app = Server(sim, sink, token=token)
-    server = listen(host, port, app, quiet=quiet)
+    context = None
+    if https:
+        from .tls import server_context
+
+        context, ca_file = server_context(ca_file)
+    server = listen(host, port, app, quiet=quiet, ssl_context=context)
+    if stop_when_finished:  # (after the answer that ended it has gone)
+        app.when_finished = lambda: threading.Timer(0.2, server.shutdown).start()
     shown = f"[{host}]" if ":" in host else host
     bound = server.server_port
     app.names = {f"{name}:{bound}" for name in (shown, "localhost", "127.0.0.1", "[::1]")}
-    out.write(f"listening on http://{shown}:{bound}\n")
-    out.flush()
+    stop_on_term()  # (before saying it listens: a harness may stop it at once)
     try:
+        if https:
+            out.write(f"CA certificate: {ca_file} (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS)\n")
+        out.write(f"listening on {'https' if https else 'http'}://{shown}:{bound}\n")
+        out.flush()
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
     return 0
+
+
+def stop_on_term() -> None:
+    """SIGTERM (a test harness or CI stopping serve) ends it as Ctrl-C does: cleanly."""
+    import signal
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)

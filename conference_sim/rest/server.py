@@ -18,6 +18,7 @@ import errno
 import ipaddress
 import queue
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -97,10 +98,12 @@ class Handler(WSGIRequestHandler):
 class Server(ThreadedWSGIServer):
     allow_reuse_address = True  # a port still in TIME_WAIT after the last run
 
-    def __init__(self, host: str, port: int, app: Any, log: Log) -> None:
+    def __init__(
+        self, host: str, port: int, app: Any, log: Log, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         self.log = log
         self.last_exhausted = 0.0
-        BaseWSGIServer.__init__(self, host, port, app, handler=Handler)
+        BaseWSGIServer.__init__(self, host, port, app, handler=Handler, ssl_context=ssl_context)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         try:
@@ -118,7 +121,14 @@ class Server(ThreadedWSGIServer):
         self.log.say(f"{client_address}: {sys.exc_info()[1]!r}")
 
 
-def listen(host: str, port: int, app: Any, *, quiet: bool = False) -> Server:
+def listen(
+    host: str,
+    port: int,
+    app: Any,
+    *,
+    quiet: bool = False,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Server:
     """A server bound to ``host:port`` (0: any free port); a port in use is an input error."""
     try:
         if port:  # werkzeug exits with its own message on a busy port: ask first
@@ -126,7 +136,7 @@ def listen(host: str, port: int, app: Any, *, quiet: bool = False) -> Server:
             with socket.socket(family) as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.bind((host, port))
-        return Server(host, port, app, Log(None if quiet else sys.stderr))
+        return Server(host, port, app, Log(None if quiet else sys.stderr), ssl_context)
     except (OSError, SystemExit) as err:
         reason = getattr(err, "strerror", None) or "the address is in use or not available"
         raise InputError(f"cannot listen on {host}:{port}: {reason}", where="--port") from None
