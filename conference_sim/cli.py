@@ -117,9 +117,10 @@ def run_with(args: argparse.Namespace, scenario: Any) -> int:
         until_ms=args.until,
         shuffle_ties=args.shuffle_ties,
         transport=transport,
+        pace=args.pace,
     )
     if not args.hearing:
-        if sys.stderr.isatty():  # a long run on a terminal says how far it is (on stderr)
+        if sys.stderr.isatty() and args.pace is None:  # a long run on a terminal: how far
             from .output.progress import run_with_progress
 
             run_with_progress(sim, sys.stderr)
@@ -277,12 +278,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             sys.stderr.write("".join(errors))
             return 2
     options = [args.golden or args.update, args.update, args.shuffle_ties, args.app, args.html_dir]
-    if args.api_port is not None or args.app_command is not None or args.https:
+    if args.api_port is not None or args.app_command is not None or args.https or args.pace:
         from .model import Scenario
 
-        # one REST port and one app for every file: they run one at a time
+        # one REST port and one app for every file (or a paced clock): one at a time
         with served(args, Scenario.from_file(files[0])):
-            outcomes = [check_path(f, *options) for f in files]
+            outcomes = [check_path(f, *options, pace=args.pace) for f in files]
         return finish_check(args, outcomes)
     cores = os.cpu_count() or 1
     jobs = min(args.jobs or (cores if len(files) >= 20 else 1), len(files))

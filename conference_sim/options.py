@@ -45,6 +45,18 @@ def until(text: str) -> int:
     return ms
 
 
+def pace(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0.01 <= value <= 1000:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a pace; allowed: 0.01 to 1000 (1: real time)"
+        )
+    return value
+
+
 def port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port; allowed: 0 to 65535")
@@ -64,7 +76,7 @@ APP_HELP = (
 )
 
 
-def add_served(command: argparse.ArgumentParser) -> None:
+def add_served(command: argparse.ArgumentParser, *, paced: bool = True) -> None:
     """--api-port, --app-command, --app-timeout: an app in any language in the loop."""
     command.add_argument(
         "--api-port",
@@ -90,6 +102,16 @@ def add_served(command: argparse.ArgumentParser) -> None:
         "its CA file (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE) and SIGNALWIRE_SPACE_URL, for "
         "the SignalWire SDKs, which speak https only; needs conference-sim[https]",
     )
+    if paced:
+        command.add_argument(
+            "--pace",
+            type=pace,
+            default=None,
+            metavar="FACTOR",
+            help="paced: the simulated clock follows the wall clock at FACTOR times its speed (1: "
+            "real time), so an app's own timers (sleep 4 s, then move the caller) meet the run as "
+            "on the platform; the default is deterministic, as fast as it goes",
+        )
     command.add_argument(
         "--app-timeout",
         type=float,
@@ -199,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shell.add_argument("scenario", nargs="?", metavar="SCENARIO", help="start from this file")
     shell.add_argument("--app", metavar="APP", help=APP_HELP)
-    add_served(shell)
+    add_served(shell, paced=False)
     explore = sub.add_parser(
         "explore", help="random scenarios checked by invariants; the smallest failure as a file"
     )

@@ -8,12 +8,14 @@ from __future__ import annotations
 import functools
 import importlib.util
 import threading
+import time
 from typing import Any
 
 from .app import connect
 from .engine.core import Engine
+from .errors import InputError
 from .events import CaptureSink, Event
-from .model import Scenario
+from .model import MAX_UNTIL_MS, Scenario
 
 # The REST API served on a loopback port for this command's runs (``--api-port``): each run
 # attaches itself there while it goes (:mod:`.rest.alongside`).
@@ -37,8 +39,12 @@ class Simulation(Engine):
         app_url: str | None = None,
         auth_token: str | None = None,
         where: str = "app",
+        pace: float | None = None,
         **options: Any,
     ) -> None:
+        if pace is not None and not pace > 0:
+            raise InputError(f"pace must be above 0 (1: real time); got {pace!r}", where="pace")
+        self.pace = pace
         if options.get("transport") is None:
             options["transport"] = connect(
                 scenario, app, app_url=app_url, auth_token=auth_token, where=where
@@ -67,6 +73,10 @@ class Simulation(Engine):
             SERVED.attach(self)
 
     def run(self) -> Simulation:
+        """To the end; with ``pace``, the simulated clock follows the wall clock at that factor
+        (1: real time), so that an app's own timers meet the run as on the platform."""
+        if self.pace is not None:
+            paced(self, self.pace)
         with self.lock:
             super().run()
         return self
@@ -87,6 +97,34 @@ class Simulation(Engine):
         if self.attached is not None:
             detach, self.attached = self.attached, None
             detach()
+
+
+PACE_TICK_S = 0.01  # how often a paced run reads the wall clock when nothing is due sooner
+
+
+def paced(sim: Simulation, pace: float) -> None:
+    """Advance ``sim`` as the wall clock goes, at ``pace`` times its speed. Between steps the
+    clock is free: a REST request from another thread (an app's timer) acts at its reading.
+    Once no step is left to come and every call has ended, the run ends at once."""
+    start_wall, start_ms = time.monotonic(), sim.clock.now_ms
+    stop_ms = sim.until_ms or MAX_UNTIL_MS
+    while not sim.stopped:
+        reading = start_ms + int((time.monotonic() - start_wall) * 1000 * pace)
+        with sim.lock:
+            Engine.advance(sim, min(reading, stop_ms))
+            if over(sim):
+                return
+        time.sleep(PACE_TICK_S)
+
+
+def over(sim: Simulation) -> bool:
+    """Nothing more will happen: no step to come, no call going, no operation queued."""
+    calls = sim.directory.calls.values()
+    return (
+        not sim.driving.is_alive
+        and not sim.operations
+        and all(call.ended_ms is not None for call in calls)
+    )
 
 
 def capture(scenario: Scenario, **options: Any) -> list[Event]:

@@ -235,8 +235,12 @@ def run(
     app: Any = None,
     app_url: str | None = None,
     auth_token: str | None = None,
+    pace: float | None = None,
 ) -> Timeline:
     """Run a scenario (object, builder, plain dict or file path) and return its timeline.
+
+    ``pace``: the simulated clock follows the wall clock at this factor (1: real time), for an
+    app with timers of its own; without it (the default) the run is deterministic and instant.
 
     ``app`` attaches your application (SPEC 9): a WSGI/ASGI callable, ``"module:attribute"``,
     or ``"http://127.0.0.1:PORT"``; it overrides the scenario's ``app:`` key. ``app_url`` and
@@ -266,5 +270,6 @@ def run(
         app=app,
         app_url=app_url,
         auth_token=auth_token,
+        pace=pace,
     )
     return Timeline(events, scenario)

@@ -34,6 +34,7 @@ def check_scenario(
     shuffle_ties: int | None = None,
     app: str | None = None,
     html_dir: str | None = None,
+    pace: float | None = None,
 ) -> Outcome:
     from ..app import connect
     from ..runner import capture
@@ -44,7 +45,7 @@ def check_scenario(
         if transport is not None:
             transport.close()  # type: ignore[attr-defined]
         return Outcome(path, scenario.name, "skip", note="no expect block")
-    events = capture(scenario, shuffle_ties=shuffle_ties, transport=transport)
+    events = capture(scenario, shuffle_ties=shuffle_ties, transport=transport, pace=pace)
     return judge(scenario, events, golden=golden, update=update, html_dir=html_dir)
 
 
@@ -114,6 +115,7 @@ def check_path(
     shuffle_ties: int | None,
     app: str | None = None,
     html_dir: str | None = None,
+    pace: float | None = None,
 ) -> Outcome | str:
     """Load and check one file (in whichever process runs it): its Outcome, or the one-line
     error when the file does not load or its app cannot be attached."""
@@ -128,6 +130,7 @@ def check_path(
             shuffle_ties=shuffle_ties,
             app=app,
             html_dir=html_dir,
+            pace=pace,
         )
     except InputError as err:
         return str(err)

@@ -130,7 +130,7 @@ class Engine:
         self.stop_event.callbacks.append(self._clock_stopped)
         # (not stop_event.processed: simpy puts the event it stopped on back in the queue)
         self.stopped = False
-        self.clock.process(self.drive())
+        self.driving = self.clock.process(self.drive())  # (alive while steps are to come)
         self.closed = False
 
     @property

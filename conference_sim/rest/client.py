@@ -1,10 +1,11 @@
 """The official twilio client, answered by a simulation.
 
 * ``HttpClient(sim)``: an ``http_client`` for ``twilio.rest.Client(sid, token, http_client=…)``.
-* In-process (as moto does for boto3): while an in-process app handles a request of a run,
-  every ``twilio.rest.Client`` it builds is answered by that run, with no change to the app: the
-  twilio package's default transport is swapped for the run's REST API for the length of the
-  request, and put back after it.
+* In-process (as moto does for boto3): while a run with an in-process app is live, every
+  ``twilio.rest.Client`` the process builds is answered by that run, with no change to the app:
+  the twilio package's two transports (sync and async) are swapped for the run's REST API from
+  the first such run on, for the rest of the process, so that nothing reaches the platform (a
+  request once no run is live is a 503 that says so).
 """
 
 from __future__ import annotations
@@ -161,10 +162,8 @@ class Runs:
             for stack in self.threads.values():
                 while api in stack:
                     stack.remove(api)
-            if not self.live:
-                twilio_http.TwilioHttpClient.request = ORIGINAL  # type: ignore[method-assign]
-                if ASYNC_CLIENT is not None:
-                    ASYNC_CLIENT.request = ORIGINAL_ASYNC  # type: ignore[method-assign]
+            # The transports stay swapped for the rest of the process: a thread of the app that
+            # calls once its run has ended is told so, and nothing reaches the platform.
 
 
 RUNS = Runs()
@@ -223,6 +222,13 @@ def refused(method: str, url: str) -> TwilioResponse:
 
 def answer_here(method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
     api = RUNS.current()
+    if api is None and not RUNS.live:  # the run it belonged to has ended
+        return TwilioResponse(
+            503,
+            '{"code": null, "status": 503, "more_info": null, "message": "conference-sim: no '
+            "simulated run is live in this process (the one this client was answered by has "
+            'ended), so no run can answer this request; it was not sent anywhere"}',
+        )
     if api is None:  # several runs are live and this thread belongs to none of them
         return TwilioResponse(
             500,
