@@ -8,8 +8,10 @@ They are session-scoped: pure functions, usable under hypothesis too.
 
 from __future__ import annotations
 
+import socket
 import textwrap
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -66,3 +68,26 @@ def one() -> Callable[..., Event]:
 @pytest.fixture(scope="session")
 def at() -> Callable[[list[Event], float], list[str]]:
     return lambda events, t: event_names([e for e in events if e.t == t])
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """DNS refused and no connection anywhere but this machine: what tried is listed."""
+    tried: list[str] = []
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(host) not in ("127.0.0.1", "localhost", "::1"):
+            tried.append(str(host))
+            raise socket.gaierror(socket.EAI_NONAME, "DNS refused in this test")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
+        if address[0] not in ("127.0.0.1", "localhost", "::1"):
+            tried.append(str(address[0]))
+            raise OSError("no network in this test")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return tried

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,3 +143,48 @@ def test_SPEC11_an_api_port_in_use_is_exit_2():
 def test_SPEC11_app_command_needs_the_url_it_answers_at():
     done = conference_sim("run", "scenarios/01-simple.yaml", "--app-command", "true")
     assert done.returncode == 2 and "--app-command: needs the URL its app answers at" in done.stderr
+
+
+def guide_module(folder: str, name: str) -> Any:
+    """A Python guide's app module, imported as the scenario's ``app:`` imports it."""
+    import importlib
+
+    sys.path.insert(0, str(GUIDES / folder))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
+
+
+def test_SPEC11_the_fastapi_guide_reaches_the_run_from_async_sync_and_background_code(
+    no_network,
+):
+    import conference_sim as sim
+
+    callqueue = guide_module("fastapi", "callqueue")
+    callqueue.seen.clear()
+    scenario = sim.Scenario.from_file(GUIDES / "fastapi" / "callqueue.yaml")
+    timeline = sim.run(scenario)
+    assert not list(timeline.events(kind="warning"))
+    # the async client's create, the sync route's list, the background task's fetch
+    assert callqueue.seen == ["dialled", "created queued", "1 room waiting", "room is init"]
+    assert no_network == []
+    done = conference_sim("check", str(GUIDES / "fastapi" / "callqueue.yaml"))
+    assert done.returncode == 0 and "PASS" in done.stdout, done.stdout + done.stderr
+
+
+def test_SPEC11_the_django_guide_passes_check_and_an_exception_shows_its_cause(no_network):
+    import conference_sim as sim
+
+    done = conference_sim("check", str(GUIDES / "django" / "hotline.yaml"))
+    assert done.returncode == 0 and "PASS" in done.stdout, done.stdout + done.stderr
+    hotline = guide_module("django", "hotline")
+    broken = {
+        "dialect": "twilio",
+        "accounts": {"default": {"sid": hotline.ACCOUNT_SID, "auth_token": hotline.AUTH_TOKEN}},
+        "calls": [{"name": "c", "url": "https://app.example/broken", "hangup": 5}],
+    }
+    timeline = sim.run(broken, app=hotline.application)
+    (failed,) = timeline.events("request-failed")
+    assert failed.params["reason"] == "the app raised ZeroDivisionError: division by zero"
+    assert no_network == []

@@ -7,7 +7,6 @@ never leaves the process: it fails at once with a clear error and a warning on t
 from __future__ import annotations
 
 import concurrent.futures
-import socket
 import threading
 from typing import Any
 
@@ -34,29 +33,6 @@ SCENARIO = {
     ],
 }
 JOIN = "<Response><Dial><Conference>room</Conference></Dial></Response>"
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """DNS refused and no connection anywhere but this machine: what tried is listed."""
-    tried: list[str] = []
-    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(host) not in ("127.0.0.1", "localhost", "::1"):
-            tried.append(str(host))
-            raise socket.gaierror(socket.EAI_NONAME, "DNS refused in this test")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-        if address[0] not in ("127.0.0.1", "localhost", "::1"):
-            tried.append(str(address[0]))
-            raise OSError("no network in this test")
-        return real_connect(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    return tried
 
 
 def calls_in_room(client: Client) -> int:

@@ -60,7 +60,7 @@ class AppTransport:
         self.dialect = dialect
         self.media = dict(media)
         self.fallback = fallback
-        self.restore: list[Any] = []
+        self.restore: list[Callable[[], None]] = []
         # Entered around each request to the app (the runner puts the run's REST API there, so
         # that an in-process app's clients reach it while it answers).
         self.around: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext
@@ -82,16 +82,24 @@ class AppTransport:
         return self.target.kind in ("wsgi", "asgi")
 
     def propagate_exceptions(self) -> None:
-        """Flask answers an exception with its own 500 and logs a traceback; ask it to let the
-        exception through instead, so the warning can name it (restored on close)."""
+        """Flask and Django answer an exception with their own 500 and log a traceback; ask
+        them to let the exception through instead, so the warning can name its one-line cause
+        (restored on close): Flask's PROPAGATE_EXCEPTIONS, Django's DEBUG_PROPAGATE_EXCEPTIONS."""
         config = getattr(self.target.app, "config", None)
         if isinstance(config, dict) and "PROPAGATE_EXCEPTIONS" in config:
-            self.restore.append((config, config["PROPAGATE_EXCEPTIONS"]))
+            value = config["PROPAGATE_EXCEPTIONS"]
+            self.restore.append(lambda: config.__setitem__("PROPAGATE_EXCEPTIONS", value))
             config["PROPAGATE_EXCEPTIONS"] = True
+        if type(self.target.app).__module__.startswith("django."):
+            from django.conf import settings  # (the app is Django's: it is imported)
+
+            before = settings.DEBUG_PROPAGATE_EXCEPTIONS
+            self.restore.append(lambda: setattr(settings, "DEBUG_PROPAGATE_EXCEPTIONS", before))
+            settings.DEBUG_PROPAGATE_EXCEPTIONS = True
 
     def close(self) -> None:
-        for config, value in self.restore:
-            config["PROPAGATE_EXCEPTIONS"] = value
+        for put_back in self.restore:
+            put_back()
         self.restore.clear()
         if self.asgi is not None:
             self.asgi.close()
