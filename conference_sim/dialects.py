@@ -49,6 +49,7 @@ class Dialect:
     created_status: int  # the HTTP status of a REST create (Twilio 201, SignalWire 200)
     keeps_silent_recordings: bool  # a <Record> that heard nothing is saved (IV7)
     paging_codes: tuple[int, int, int]  # page too large, bad PageToken, Page>0 without one (PG1)
+    stops_conference_recordings: bool  # Status=stopped on a conference recording (REC2)
 
     def group_of(self, event: str) -> str | None:
         for keyword, events in self.groups.items():
@@ -88,6 +89,7 @@ SIGNALWIRE = Dialect(
     created_status=200,
     keeps_silent_recordings=False,
     paging_codes=(54454, 54453, 54453),
+    stops_conference_recordings=True,
 )
 TWILIO = Dialect(
     name="twilio",
@@ -111,5 +113,6 @@ TWILIO = Dialect(
     created_status=201,
     keeps_silent_recordings=True,
     paging_codes=(20007, 21481, 70002),
+    stops_conference_recordings=False,
 )
 DIALECTS: dict[str, Dialect] = {"signalwire": SIGNALWIRE, "twilio": TWILIO}

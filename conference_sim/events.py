@@ -26,6 +26,7 @@ KNOWN_EVENTS = (
     "action-failed", "clock-stopped", "request-failed", "callback-failed",
     "call-progress", "audio-loop", "bridge-start", "bridge-end", "gather-start", "gather-end",
     "verb-not-simulated", "record-end", "rest-not-simulated", "rest-refused",
+    "recording-paused", "recording-resumed",
 )  # fmt: skip
 
 

@@ -291,4 +291,8 @@ class Call:
             stay = self.clock.now_ms - self.started_ms if self.started_ms is not None else 0
             unanswered = self.final_status != "completed"
             leg.progress(self.final_status, duration_ms=0 if unanswered else stay)
+        if self.sid in self.sim.directory.api_recordings:
+            from .recordings import call_ended
+
+            call_ended(self.sim, self)
         self.sim.directory.call_ended(self)

@@ -16,7 +16,7 @@ from . import params as cb
 from . import sounds
 from .audio import Player
 from .participant import LEAVE_REASONS, Participant, Refused
-from .recording import Recording, recording_event, start_recording
+from .recording import Recording, complete, open_recording, recording_event, start_recording
 
 if TYPE_CHECKING:
     from .call import Call
@@ -196,6 +196,8 @@ class Conference:
             sounds.stop_wait(self, q)
         self.state = RoomState.IN_PROGRESS
         self.started_ms = self.updated_ms = self.clock.now_ms
+        if self.creator.record:  # (its resource is there for the conference-start webhook)
+            open_recording(self)
         self.emit("conference-start")
         if by.beep_enter:
             sounds.beep(self, by, "enter")
@@ -327,6 +329,8 @@ class Conference:
                 extra["ParticipantLabelEndingConference"] = by.label
         record = {"Duration": str(duration)}  # what the deprecated conference-record-end says
         rec = self.recording
+        if rec is not None and rec.kept is not None and not rec.kept.live:
+            rec = None  # (stopped before the end: its events are told)
         if rec is not None:
             rec.stop(self.clock.now_ms)
             if not rec.empty:
@@ -337,6 +341,7 @@ class Conference:
         self.emit("conference-end", extra=extra, also=cb.event_callback(self, record))
         if rec is not None:
             status = self.dialect.trimmed_empty_status if rec.empty else "completed"
+            complete(self, rec, status)
             recording_event(self, status)
         self.sim.directory.remove_room(self)
         return removed

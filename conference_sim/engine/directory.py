@@ -16,6 +16,7 @@ from ..dialects import Dialect
 if TYPE_CHECKING:
     from .call import Call
     from .conference import Conference
+    from .recordings import Kept
 
 
 class Directory:
@@ -38,6 +39,9 @@ class Directory:
         self.conferences: dict[str, Conference] = {}  # every opened instance, by ConferenceSid
         self.instances: dict[tuple[str, str], int] = {}
         self.live_calls = 0
+        self.recordings: dict[str, Kept] = {}  # every recording resource, by RecordingSid
+        self.api_recordings: dict[str, list[Kept]] = {}  # by CallSid: the live ones REST started
+        self.api_counts: dict[str, int] = {}  # by CallSid: how many REST has started (their SIDs)
 
     # -- identities ----------------------------------------------------------------------------
     def sid(self, kind: str, *parts: str) -> str:

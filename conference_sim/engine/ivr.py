@@ -22,6 +22,7 @@ from .causes import FAILED
 from .fetching import runnable
 from .media import playing
 from .params import rfc2822, voice_params
+from .recordings import Kept, completed, keep
 from .requests import HttpRequest
 
 if TYPE_CHECKING:
@@ -243,6 +244,17 @@ def finish_recording(
         requests.append(Request("recordingStatusCallback", verb.recording_status_callback,
                                 verb.recording_status_callback_method))  # fmt: skip
     call.log.info(f"recording-{status}", kind="recording", params=params, requests=requests)
+    if saved:  # the recording resource (Recordings)
+        kept = Kept(
+            sid=sid,
+            account=call.account,
+            account_sid=call.account_sid,
+            source="RecordVerb",
+            start_ms=r.started_ms,
+            url=rec_url,
+            call_sid=call.sid,
+        )
+        completed(sim, keep(sim, kept), duration * 1000)  # fmt: skip
     action = {**voice_params(call, "completed" if call.hung_up else "in-progress"),
               "RecordingUrl": rec_url if saved else "", "RecordingDuration": str(duration),
               "RecordingSid": sid if saved else "",

@@ -6,12 +6,13 @@ the last audible speech inside the recorded span (by anyone in the room).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from attrs import define
 
 from ..events import Request
 from .params import rfc2822, whole_seconds
+from .recordings import Kept, completed, keep
 
 if TYPE_CHECKING:
     from .conference import Conference
@@ -27,6 +28,7 @@ class Recording:
     first_speech_ms: int | None = None
     last_speech_ms: int | None = None
     talkers: int = 0
+    kept: Any = None  # its resource (engine.recordings.Kept)
 
     def speech_started(self, t_ms: int) -> None:
         if self.first_speech_ms is None:
@@ -76,7 +78,8 @@ def recording_params(room: Conference, rec: Recording, status: str) -> dict[str,
         "RecordingStatus": status,
     }
     if status == "completed":
-        params["RecordingDuration"] = str(rec.seconds)
+        seconds = rec.kept.duration_s if rec.kept is not None else None
+        params["RecordingDuration"] = str(rec.seconds if seconds is None else seconds)
     params.update(
         RecordingChannels="1",
         RecordingSource="Conference",
@@ -87,12 +90,46 @@ def recording_params(room: Conference, rec: Recording, status: str) -> dict[str,
     return params
 
 
-def start_recording(room: Conference) -> None:
-    """R1: record-from-start begins when the conference starts."""
+def open_recording(room: Conference) -> None:
+    """R1: record-from-start begins when the conference starts (its resource, at once)."""
     sid = room.sim.directory.sid("RE", room.sid)
     url = room.dialect.recording_url(room.account_sid, sid)
-    room.recording = Recording(sid=sid, url=url, start_ms=room.clock.now_ms, trim=room.trim)
+    room.recording = rec = Recording(sid=sid, url=url, start_ms=room.clock.now_ms, trim=room.trim)
+    rec.kept = keep(
+        room.sim,
+        Kept(
+            sid=sid,
+            account=room.account,
+            account_sid=room.account_sid,
+            source="Conference",
+            start_ms=rec.start_ms,
+            url=url,
+            call_sid=room.first_call_sid if room.dialect.recording_call_sid else None,
+            conference_sid=room.sid,
+        ),
+    )
+
+
+def start_recording(room: Conference) -> None:
+    """Its in-progress event, after the conference-start and the starter's beep (S3)."""
     recording_event(room, "in-progress")
+
+
+def stop_recording(room: Conference) -> None:
+    """Stopped by the REST API (SignalWire's dialect): completed now, not at the room's end."""
+    rec = room.recording
+    if rec is None or rec.kept is None or not rec.kept.live:
+        return
+    rec.stop(room.clock.now_ms)
+    status = room.dialect.trimmed_empty_status if rec.empty else "completed"
+    complete(room, rec, status)
+    recording_event(room, status)
+
+
+def complete(room: Conference, rec: Recording, status: str) -> None:
+    """The conference's end: its recording's resource completed (or absent, or failed)."""
+    if rec.kept is not None and rec.kept.live:
+        completed(room.sim, rec.kept, rec.duration_ms, status)
 
 
 def recording_event(room: Conference, status: str) -> None:

@@ -14,6 +14,7 @@ import collections
 import hmac
 import itertools
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..actions import Action
@@ -139,6 +140,14 @@ class Platform:
     def deferred(self) -> bool:
         """Whether an operation made now waits for the event being delivered."""
         return self.sim.sending > 0
+
+    def change(self, change: Callable[[], None]) -> None:
+        """A change that is not a scenario action (a recording's), timed as actions are (RE1)."""
+        if self.deferred:
+            self.sim.defer(change)
+            return
+        with self.lock:
+            change()
 
     def act(self, action: Action) -> None:
         if self.deferred:

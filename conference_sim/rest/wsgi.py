@@ -16,13 +16,15 @@ import base64
 import contextlib
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import calls, conferences, resources
+from . import calls, conferences, recordings, resources
+from . import recording_changes as changes
 from .errors import API_2010_RESOURCES, ApiError, ApiRequest, NotSimulated, json_response, not_found
 from .platform import Platform
 
@@ -39,6 +41,14 @@ ROUTES = (
     ("Conferences/<sid>/Participants/<key>.json", "participant"),
     ("Calls.json", "calls"),
     ("Calls/<sid>.json", "call"),
+    ("Recordings.json", "recordings"),
+    ("Recordings/<sid>.json", "recording"),
+    ("Recordings/<sid>.<any(wav, mp3):ext>", "recording_media"),
+    ("Recordings/<sid>", "recording_media"),
+    ("Conferences/<sid>/Recordings.json", "conference_recordings"),
+    ("Conferences/<sid>/Recordings/<rec>.json", "conference_recording"),
+    ("Calls/<sid>/Recordings.json", "call_recordings"),
+    ("Calls/<sid>/Recordings/<rec>.json", "call_recording"),
 )
 HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
     ("conferences", "GET"): conferences.conferences_get,
@@ -54,7 +64,23 @@ HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
     ("call", "GET"): calls.call_get,
     ("call", "POST"): calls.call_post,
     ("call", "DELETE"): calls.call_delete,
+    ("recordings", "GET"): recordings.account_list,
+    ("recording", "GET"): recordings.account_get,
+    ("recording", "DELETE"): recordings.delete,
+    ("recording_media", "GET"): recordings.media,
+    ("conference_recordings", "GET"): partial(changes.list_get, scope="conference"),
+    ("conference_recording", "GET"): partial(changes.one_get, scope="conference"),
+    ("conference_recording", "POST"): partial(changes.one_post, scope="conference"),
+    ("conference_recording", "DELETE"): partial(changes.one_delete, scope="conference"),
+    ("call_recordings", "GET"): partial(changes.list_get, scope="call"),
+    ("call_recordings", "POST"): changes.call_create,
+    ("call_recording", "GET"): partial(changes.one_get, scope="call"),
+    ("call_recording", "POST"): partial(changes.one_post, scope="call"),
+    ("call_recording", "DELETE"): partial(changes.one_delete, scope="call"),
 }
+
+
+RECORDS = ("call", "recording", "conference_recording", "call_recording")
 
 
 def routes() -> list[Rule]:
@@ -149,9 +175,9 @@ class RestApi:
                 f"the request body is too large; at most {ApiRequest.MAX_BODY:,} bytes "
                 "are accepted",
             ) from None
-        acts = request.method not in ("GET", "HEAD") and (endpoint, request.method) != (
-            "call",
-            "DELETE",  # (removing an ended call's record changes nothing in the run)
+        # (removing an ended call's record, or a recording, changes nothing in the run)
+        acts = request.method not in ("GET", "HEAD") and not (
+            request.method == "DELETE" and endpoint in RECORDS
         )
         if acts and self.platform.sim.finished:
             raise ApiError(
