@@ -32,6 +32,7 @@ explore: $(STAMP)
 fuzz: $(STAMP)
 	CONFERENCE_SIM_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_hostile.py -k fuzz
 	CONFERENCE_SIM_STATE_STEPS=100000 $(BIN)/python -m pytest -q tests/test_app_state_machine.py
+	CONFERENCE_SIM_SCHEMATHESIS_EXAMPLES=300 $(BIN)/python -m pytest -q tests/test_rest_fuzz.py
 
 mermaid:  # the Mermaid renderer the picture tests use when present (npm registry)
 	mkdir -p .cache/mermaid && cd .cache/mermaid && npm install --silent --no-audit --no-fund mermaid@11

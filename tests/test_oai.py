@@ -34,6 +34,11 @@ TOKEN = "oai-token"
 
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
+    return fetch_description()
+
+
+def fetch_description() -> dict[str, Any]:
+    """The pinned description: from the cache, else from the npm registry; checked."""
     cache = ROOT / ".cache" / "oai"
     tgz = cache / f"twilio-alpha-mcp-{VERSION}.tgz"
     if not tgz.exists():
