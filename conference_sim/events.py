@@ -50,6 +50,8 @@ class Request:
         out: dict[str, Any] = {"purpose": self.purpose, "url": self.url, "method": self.method}
         if self.status is not None:
             out["status"] = self.status
+        if self.body is not None:  # what it sends, when that is not the event's params
+            out["body"] = dict(self.body)
         return out
 
 

@@ -90,6 +90,9 @@ def diagram(events: list[Event]) -> str:
                 key += f" #{seq}" if seq and r.purpose == "statusCallback" else ""
                 message = text(f"{r.method} {path} ({r.purpose}{key}){status}")
                 body.append(f"    {source}-){host}: {message}")
+                if r.body is not None:  # its own parameters, not the event's
+                    sent = text(" ".join(f"{k}={v}" for k, v in r.body.items()))
+                    body.append(f"    Note right of {host}: sends {sent}")
     return "\n".join(["sequenceDiagram", *declared, *body]) + "\n"
 
 

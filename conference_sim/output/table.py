@@ -86,6 +86,8 @@ class Abbreviations:
             else:
                 self.seen.add(key)
                 out.append(f"→ {r.method} {r.url} ({r.purpose}{tag}){status}")
+            if r.body is not None:  # its own parameters, not the event's
+                out.append("  sends " + " ".join(f"{k}={v}" for k, v in r.body.items()))
         return out
 
 
