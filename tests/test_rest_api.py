@@ -536,3 +536,20 @@ def test_SPEC10_a_form_key_never_retargets_an_operation():
                                   "Account": "other"})  # fmt: skip
     assert answer.status_code == 201
     assert json.loads(answer.text)["conference_sid"] == room.sid
+
+
+def test_SPEC11_P1_a_parameter_an_operation_does_not_know_is_ignored_everywhere(world):
+    # the platform ignores form parameters it does not know; so does every operation here
+    _sim, _sink, client, room = world
+    host = client.conferences(room.sid).participants.list()[0].call_sid
+    answers = [
+        raw(client, "POST", f"Conferences/{room.sid}/Participants/{host}.json",
+            Muted="true", NotAParameter="1"),
+        raw(client, "POST", f"Conferences/{room.sid}.json", NotAParameter="1"),
+        raw(client, "POST", f"Conferences/{room.sid}/Participants.json",
+            To="+15550002222", From="+15550001111", NotAParameter="1"),
+        raw(client, "POST", "Calls.json", To="client:x", From="+15550001111",
+            Url="https://app.example/x", NotAParameter="1"),
+    ]  # fmt: skip
+    assert [a.status_code for a in answers] == [200, 200, 201, 201]
+    assert json.loads(answers[0].text)["muted"] is True  # the known ones still act

@@ -43,8 +43,13 @@ def build(api: RestApi, data: dict[str, Any], *, codes: dict[str, int] | None = 
     parameter is the platform's error code for it (``codes``, else 21200), named in the
     platform's words rather than the scenario file's."""
     sim = api.platform.sim
+    table = options(None)
+    verb = next((k for k in data if k in ACTIONS and not (k == "hold" and "update" in data)), None)
+    if verb is not None:  # P1: a parameter the operation does not know is ignored, as there
+        known = {verb, *table[verb]}
+        data = {k: v for k, v in data.items() if k in known}
     try:
-        return build_action(At([data], 0, "", None), None, options(None), sim.dialect, timed=False)
+        return build_action(At([data], 0, "", None), None, table, sim.dialect, timed=False)
     except InputError as err:
         key = (err.where or "").split(".")[-1]
         param = key[:1].upper() + key[1:] if key else "parameter"
