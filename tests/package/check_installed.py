@@ -142,6 +142,16 @@ def commands(bin_dir: Path) -> None:
         step("shell from a pipe", [cli, "shell", "simple.yaml"], cwd=here,
              stdin="advance 1m\nshow\nquit\n")  # fmt: skip
         step("explore", [cli, "explore", "--examples", "20"], cwd=here)
+        step("accounts --format env", [cli, "accounts", "simple.yaml", "--format", "env"],
+             cwd=here)  # fmt: skip
+        step("run with the REST API on a port", [cli, "run", "simple.yaml", "--api-port", "0"],
+             cwd=here)  # fmt: skip
+        step("run --pace", [cli, "run", "simple.yaml", "--pace", "1000"], cwd=here)
+        step("run --app-command (bad input: exit 2, its last lines)",
+             [cli, "run", "simple.yaml", "--app", "http://127.0.0.1:9", "--app-command",
+              f"{python} -c \"raise SystemExit('down')\""], cwd=here, expect=2)  # fmt: skip
+        step("serve --https without trustme (exit 2, says what to install)",
+                   [cli, "serve", "simple.yaml", "--https"], cwd=here, expect=2)  # fmt: skip
         serve_answers(cli, here / "simple.yaml", here)
         api = "import conference_sim as c; t = c.run('simple.yaml'); print(len(list(t.events())))"
         step("the Python API", [python, "-c", api], cwd=here)
