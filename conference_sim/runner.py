@@ -53,6 +53,7 @@ class Simulation(Engine):
         # from another thread (an app's timer, a server thread) waits for it, and acts at the
         # clock's reading then. (A request made while the run waits on the app is queued: RE1.)
         self.lock = threading.RLock()
+        self.running = False  # inside run(): a thread of the app's with no run is this one's
         super().__init__(scenario, **options)
         transport = self.transport
         if scenario.accounts and hasattr(transport, "tokens"):  # each account signs with its own
@@ -75,10 +76,14 @@ class Simulation(Engine):
     def run(self) -> Simulation:
         """To the end; with ``pace``, the simulated clock follows the wall clock at that factor
         (1: real time), so that an app's own timers meet the run as on the platform."""
-        if self.pace is not None:
-            paced(self, self.pace)
-        with self.lock:
-            super().run()
+        self.running = True
+        try:
+            if self.pace is not None:
+                paced(self, self.pace)
+            with self.lock:
+                super().run()
+        finally:
+            self.running = False
         return self
 
     def advance(self, to_ms: int) -> None:

@@ -86,6 +86,7 @@ def served() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+        sim.close()
 
 
 @schema.parametrize()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import contextvars
+import gc
 import json
 import logging
 import threading
@@ -109,8 +110,8 @@ class Runs:
     the run whose app is answering a request in that thread, and the run a thread made (a
     test's own code between ``advance()`` calls); a handler's context (the asyncio tasks and
     the anyio worker threads it starts inherit it). A thread with none (one an app started for
-    itself) is answered by the one live run, or, with several, by the one waiting on its app
-    at that moment; else it is refused."""
+    itself) is answered by the one live run, or, with several, by the one going at that moment
+    (waiting on its app, or running); else it is refused."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -124,13 +125,19 @@ class Runs:
         stack = self.threads.get(threading.get_ident())
         if stack:
             return stack[-1]
-        with self.lock:
-            live = [api for ref in self.live if (api := ref()) is not None]
+        live = self.alive()
+        if len(live) > 1 and not any(busy(api) for api in live):
+            gc.collect()  # (a run nobody closed, and nobody holds, is not live: let it go)
+            live = self.alive()
         if len(live) == 1:
             return live[0]
-        # a thread the app started while it answers: the one run waiting on its app
-        waiting = [api for api in live if api.platform.sim.sending > 0]
-        return waiting[0] if len(waiting) == 1 else None
+        # a thread the app started: the one run going (waiting on its app, or running)
+        going = [api for api in live if busy(api)]
+        return going[0] if len(going) == 1 else None
+
+    def alive(self) -> list[RestApi]:
+        with self.lock:
+            return [api for ref in self.live if (api := ref()) is not None and api.live]
 
     def push(self, api: RestApi) -> None:
         self.threads.setdefault(threading.get_ident(), []).append(api)
@@ -167,6 +174,12 @@ class Runs:
 
 
 RUNS = Runs()
+
+
+def busy(api: RestApi) -> bool:
+    """Whether a run is going now: waiting on its app, or inside its run()."""
+    sim = api.platform.sim
+    return sim.sending > 0 or bool(getattr(sim, "running", False))
 
 
 def platform_host(url: str) -> bool:
@@ -222,7 +235,7 @@ def refused(method: str, url: str) -> TwilioResponse:
 
 def answer_here(method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
     api = RUNS.current()
-    if api is None and not RUNS.live:  # the run it belonged to has ended
+    if api is None and not RUNS.alive():  # the run it belonged to has ended
         return TwilioResponse(
             503,
             '{"code": null, "status": 503, "more_info": null, "message": "conference-sim: no '
