@@ -21,6 +21,7 @@ ROOT = Path(__file__).parent.parent
 GUIDES = ROOT / "docs" / "guides"
 EXPRESS = GUIDES / "express"
 SIGNALWIRE_NODE = GUIDES / "signalwire-node"
+SIGNALWIRE_PYTHON = GUIDES / "signalwire-python"
 
 
 def free_port() -> int:
@@ -104,6 +105,35 @@ def test_SPEC11_the_signalwire_node_sdk_reaches_the_run_over_https_unchanged():
     assert "REST API on https://127.0.0.1:" in done.stderr
     ca = done.stderr.split("its CA certificate: ")[1].split()[0]
     assert not Path(ca).exists()  # made for the command, gone with it
+
+
+def signalwire_venv() -> Path:
+    """A venv of its own for SignalWire's Python SDK (it pins twilio 6), once per requirements."""
+    requirements = SIGNALWIRE_PYTHON / "requirements.txt"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
+    venv = ROOT / ".cache" / f"signalwire-py-{digest}"
+    python = venv / "bin" / "python"
+    if not (venv / ".installed").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+        done = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "-r", str(requirements)],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, f"pip install failed:\n{done.stdout}{done.stderr}"
+        (venv / ".installed").touch()
+    return python
+
+
+def test_SPEC11_the_signalwire_python_sdk_reaches_the_run_over_https():
+    python = signalwire_venv()
+    app = f"http://127.0.0.1:{free_port()}"
+    no_network = {"PYTHONPATH": str(Path(__file__).parent / "no_network_python")}
+    done = conference_sim(
+        "check", str(SIGNALWIRE_PYTHON / "line.yaml"), "--https", "--app", app,
+        "--app-command", f"{python} {SIGNALWIRE_PYTHON / 'app.py'}", env=no_network,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_SPEC11_a_start_command_that_fails_is_exit_2_with_its_last_lines():
