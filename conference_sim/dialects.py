@@ -50,6 +50,9 @@ class Dialect:
     keeps_silent_recordings: bool  # a <Record> that heard nothing is saved (IV7)
     paging_codes: tuple[int, int, int]  # page too large, bad PageToken, Page>0 without one (PG1)
     stops_conference_recordings: bool  # Status=stopped on a conference recording (REC2)
+    # SignalWire's recording resource (research 8.4): channels as text (and channel), duration
+    # as a number, end_time and trim, its own source names
+    laml_recordings: bool
 
     def group_of(self, event: str) -> str | None:
         for keyword, events in self.groups.items():
@@ -90,6 +93,7 @@ SIGNALWIRE = Dialect(
     keeps_silent_recordings=False,
     paging_codes=(54454, 54453, 54453),
     stops_conference_recordings=True,
+    laml_recordings=True,
 )
 TWILIO = Dialect(
     name="twilio",
@@ -114,5 +118,6 @@ TWILIO = Dialect(
     keeps_silent_recordings=True,
     paging_codes=(20007, 21481, 70002),
     stops_conference_recordings=False,
+    laml_recordings=False,
 )
 DIALECTS: dict[str, Dialect] = {"signalwire": SIGNALWIRE, "twilio": TWILIO}

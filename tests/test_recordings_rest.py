@@ -6,6 +6,7 @@ the media URL answers audio of the recording's length."""
 from __future__ import annotations
 
 import io
+import json
 import wave
 from typing import Any
 
@@ -256,3 +257,31 @@ def test_SPEC11_REC2_a_conference_recording_stops_only_where_the_platform_lets_i
     assert app.config["seen"] == [answer]
     (completed,) = timeline.events("recording-completed")
     assert completed.t == (10 if dialect == "signalwire" else 100)  # stopped, or at the end
+
+
+def test_SPEC11_signalwire_recordings_have_signalwires_shape():
+    # research 8.4: channels as text (and channel), duration a number, end_time, trim, /api/laml
+    project = "2f1e9e35-1c2a-4d0b-9d5e-5f3c7b8a9e10"
+    seen: list[Any] = []
+    app = Flask("laml")
+
+    @app.post("/voice")
+    def voice() -> str:
+        sid = request.form["CallSid"]
+        http = Client(project, TOKEN)
+        base = f"https://api.twilio.com/api/laml/2010-04-01/Accounts/{project}"
+        uri = f"{base}/Calls/{sid}/Recordings.json"
+        seen.append(json_of(http.request("POST", uri)))
+        return '<Response><Pause length="20"/></Response>'
+
+    def json_of(response: Any) -> Any:
+        return json.loads(response.text)
+
+    conference_sim.run({"dialect": "signalwire",
+                        "accounts": {"default": {"sid": project, "auth_token": TOKEN}},
+                        "calls": [{"name": "c", "url": "https://app.example/voice", "hangup": 10}]},
+                       app=app)  # fmt: skip
+    (made,) = seen
+    assert made["channels"] == "1" and made["channel"] == "1" and made["duration"] is None
+    assert made["source"] == "StartCallRecordingApi" and made["trim"] == "do-not-trim"
+    assert made["uri"].startswith(f"/api/laml/2010-04-01/Accounts/{project}/Calls/")

@@ -63,7 +63,20 @@ def body(api: RestApi, kept: Kept, scope: str = "account") -> dict[str, Any]:
         }
     if scope == "call":
         out["track"] = kept.track or "both"
+    if sim.dialect.laml_recordings:  # SignalWire's shape of the same resource
+        out.update(
+            channels=str(kept.channels),
+            channel=str(kept.channels),
+            duration=kept.duration_s,
+            end_time=resources.date(sim, kept.end_ms),
+            source=LAML_SOURCES.get(kept.source, kept.source),
+            trim=kept.trim,
+            uri=f"/api/laml{out['uri']}",
+        )
     return out
+
+
+LAML_SOURCES = {"StartCallRecordingAPI": "StartCallRecordingApi", "OutboundAPI": "OutBoundApi"}
 
 
 def newest_first(api: RestApi, account: str, keep: Callable[[Kept], bool]) -> list[Kept]:
