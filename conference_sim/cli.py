@@ -85,7 +85,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
     if args.scenario is None:
         if args.api_port is not None or args.app_command is not None or args.https:
             raise InputError(
-                "--api-port, --app-command and --https need a scenario file", where="shell"
+                "needs a scenario file: conference-sim shell FILE --api-port PORT",
+                where="--api-port, --app-command, --https",
             )
         return shell_main(None, app=args.app)
     with served(args, Scenario.from_file(args.scenario)):

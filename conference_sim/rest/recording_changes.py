@@ -1,5 +1,6 @@
 """A conference's and a call's recordings: list, fetch, delete, and the changes (research 8.2,
-8.3): start one on a live call; pause (``PauseBehavior``), resume, and (a call's) stop.
+8.3): start one on a live call; pause (``PauseBehavior``), resume, and stop (a call's; a
+conference's in the signalwire dialect, REC2).
 ``Twilio.CURRENT`` names the one recording in progress."""
 
 from __future__ import annotations
