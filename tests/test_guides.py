@@ -218,3 +218,12 @@ def test_SPEC11_the_django_guide_passes_check_and_an_exception_shows_its_cause(n
     (failed,) = timeline.events("request-failed")
     assert failed.params["reason"] == "the app raised ZeroDivisionError: division by zero"
     assert no_network == []
+
+
+def test_SPEC11_shell_with_api_port_needs_a_scenario_file():
+    done = subprocess.run(
+        [sys.executable, "-m", "conference_sim", "shell", "--api-port", "0"],
+        input="quit\n", capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--api-port, --app-command, --https: needs a scenario file" in done.stderr
