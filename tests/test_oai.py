@@ -2,7 +2,8 @@
 description of its API (SPEC 11): twilio-oai's ``spec/json/twilio_api_v2010.json``, as the npm
 package ``@twilio-alpha/mcp`` ships it, pinned by version and checksum and cached in
 ``.cache/oai/`` (fetched from the npm registry when missing; a file that cannot be had is a
-failure, never a skip). The official twilio client makes the requests, in-process."""
+failure, never a skip). The official twilio client makes the requests, in-process and over
+real HTTP to ``serve``'s server."""
 
 from __future__ import annotations
 
@@ -12,16 +13,20 @@ import re
 import shutil
 import subprocess
 import tarfile
+import threading
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from conference_sim.events import CaptureSink
 from conference_sim.model import Scenario
 from conference_sim.rest.client import HttpClient
+from conference_sim.rest.serve import Server
+from conference_sim.rest.server import listen
 from conference_sim.runner import Simulation
 
 ROOT = Path(__file__).parent.parent
@@ -89,6 +94,8 @@ def plain(schema: Any, spec: dict[str, Any]) -> Any:
 
 
 class Recorded(HttpClient):
+    """The official client's transport in-process, every exchange kept."""
+
     def __init__(self, target: Any) -> None:
         super().__init__(target)
         self.exchanges: list[tuple[str, str, int, str]] = []
@@ -99,7 +106,20 @@ class Recorded(HttpClient):
         return response
 
 
-def exercise() -> Recorded:
+class OverHttp(TwilioHttpClient):
+    """The official client's own transport, over real HTTP to ``serve``'s server."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exchanges: list[tuple[str, str, int, str]] = []
+
+    def request(self, method: str, uri: str, *args: Any, **kwargs: Any) -> Any:
+        response = super().request(method, uri, *args, **kwargs)
+        self.exchanges.append((method, uri, response.status_code, response.text))
+        return response
+
+
+def exercise(over_http: bool = False) -> Any:
     """Every implemented operation, once or more, through the official client."""
     scenario = Scenario.from_dict({
         "dialect": "twilio",
@@ -111,9 +131,28 @@ def exercise() -> Recorded:
         ],
         "documents": {"https://app.example/hold": "<Response><Pause length=\"60\"/></Response>"},
     })  # fmt: skip
-    sim = Simulation(scenario, sinks=[CaptureSink()])
-    http = Recorded(sim)
-    client = Client(SID, TOKEN, http_client=http)
+    sink = CaptureSink()
+    sim = Simulation(scenario, sinks=[sink])
+    server = None
+    if over_http:
+        server = listen("127.0.0.1", 0, Server(sim, sink), quiet=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        http: Any = OverHttp()
+        client = Client(SID, TOKEN, http_client=http)
+        client.api.base_url = f"http://127.0.0.1:{server.server_port}"
+    else:
+        http = Recorded(sim)
+        client = Client(SID, TOKEN, http_client=http)
+    try:
+        operations(sim, client)
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+    return http
+
+
+def operations(sim: Simulation, client: Client) -> None:
     sim.advance(10_000)
     room = client.conferences.list(status="in-progress")[0]
     client.conferences(room.sid).fetch()
@@ -145,7 +184,6 @@ def exercise() -> Recorded:
     client.recordings(rec.sid).delete()
     client.calls(made.sid).delete()
     sim.run()
-    return http
 
 
 def template(spec: dict[str, Any], uri: str) -> str:
@@ -161,8 +199,9 @@ def template(spec: dict[str, Any], uri: str) -> str:
     raise AssertionError(f"no path of the description matches {path}")
 
 
-def test_SPEC11_every_response_is_valid_against_the_platforms_description(spec):
-    http = exercise()
+@pytest.mark.parametrize("over_http", [False, True], ids=["in-process", "serve"])
+def test_SPEC11_every_response_is_valid_against_the_platforms_description(spec, over_http):
+    http = exercise(over_http)
     checked: set[tuple[str, str]] = set()
     problems = []
     for method, uri, status, text in http.exchanges:
