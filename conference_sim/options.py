@@ -45,6 +45,16 @@ def until(text: str) -> int:
     return ms
 
 
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0.1 <= value <= 3600:  # (also refuses nan and inf)
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: 0.1 to 3600 seconds")
+    return value
+
+
 def pace(text: str) -> float:
     try:
         value = float(text)
@@ -114,7 +124,7 @@ def add_served(command: argparse.ArgumentParser, *, paced: bool = True) -> None:
         )
     command.add_argument(
         "--app-timeout",
-        type=float,
+        type=seconds,
         default=60.0,
         metavar="S",
         help="how long --app-command's app may take to answer (default 60 s)",

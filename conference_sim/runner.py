@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import math
 import threading
 import time
 from typing import Any
@@ -42,8 +43,10 @@ class Simulation(Engine):
         pace: float | None = None,
         **options: Any,
     ) -> None:
-        if pace is not None and not pace > 0:
-            raise InputError(f"pace must be above 0 (1: real time); got {pace!r}", where="pace")
+        if pace is not None and not 0 < pace < math.inf:
+            raise InputError(
+                f"pace must be above 0 and finite (1: real time); got {pace!r}", where="pace"
+            )
         self.pace = pace
         if options.get("transport") is None:
             options["transport"] = connect(

@@ -15,6 +15,15 @@ from .errors import InputError
 from .model import Scenario
 
 
+# An app that conference-sim starts sends its HTTP(S) through a proxy that is not there, except
+# to this machine: a client left pointing at the real platform fails at once, never reaches it.
+NOWHERE = "http://127.0.0.1:9"  # (the discard port: nothing listens)
+SEALED = {
+    **dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"), NOWHERE),
+    **dict.fromkeys(("NO_PROXY", "no_proxy"), "127.0.0.1,localhost,::1"),
+}
+
+
 @contextlib.contextmanager
 def around_runs(
     scenario: Scenario,
@@ -51,6 +60,8 @@ def around_runs(
     if url and url.startswith("http://"):
         env["PORT"] = str(urlsplit(url).port or 80)
     env["CONFERENCE_SIM_APP_URL"] = scenario.app_url
+    if not https:  # (the SignalWire SDKs send even loopback https through a proxy: not there)
+        env.update(SEALED)
     sys.stderr.write(f"conference-sim: REST API on {board.base_url}\n")
     if board.ca_file is not None:
         sys.stderr.write(f"conference-sim: its CA certificate: {board.ca_file}\n")

@@ -122,6 +122,8 @@ def test_SPEC11_an_account_without_its_own_token_takes_the_scenarios():
             "accounts.default.token: unknown key 'token'; allowed: sid, auth_token, api_keys",
         ),
         ({"default": {"auth_token": "has spaces"}}, "1 to 256 characters, no spaces"),
+        # a token is printed by `accounts --format env`: no terminal escapes in it
+        ({"default": {"auth_token": "abc\x1b[31mred"}}, "(printable ASCII)"),
         ({}, "accounts: must be a mapping of account names"),
     ],
 )

@@ -227,3 +227,46 @@ def test_SPEC11_shell_with_api_port_needs_a_scenario_file():
     )  # fmt: skip
     assert done.returncode == 2 and done.stdout == ""
     assert "--api-port, --app-command, --https: needs a scenario file" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-5"])
+def test_SPEC11_an_app_timeout_that_could_hang_or_never_wait_is_refused(value):
+    done = conference_sim("run", "scenarios/01-simple.yaml", "--app-timeout", value)
+    assert done.returncode == 2 and "--app-timeout" in done.stderr and "0.1 to 3600" in done.stderr
+
+
+STRAY_APP = """
+import os, sys
+from wsgiref.simple_server import make_server
+from twilio.rest import Client
+
+def app(environ, start_response):
+    try:  # a client left pointing at the real platform
+        Client(os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"]).calls.list()
+        said = "REACHED"
+    except Exception as err:
+        said = type(err).__name__ + " " + str(err)
+    with open(os.environ["STRAY_OUT"], "w") as out:
+        out.write(said)
+    start_response("200 OK", [("Content-Type", "text/xml")])
+    return [b"<Response><Hangup/></Response>"]
+
+make_server("127.0.0.1", int(os.environ["PORT"]), app).serve_forever()
+"""
+
+
+def test_SPEC11_an_app_started_by_conference_sim_cannot_reach_the_real_platform(tmp_path):
+    # its client left on api.twilio.com goes through a proxy that is not there: it fails at
+    # once, and nothing leaves the machine
+    script, out = tmp_path / "stray.py", tmp_path / "said.txt"
+    script.write_text(STRAY_APP)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("dialect: twilio\ncalls: [{name: c, url: https://app.example/voice}]\n")
+    app = f"http://127.0.0.1:{free_port()}"
+    done = conference_sim(
+        "run", str(scenario), "--app", app, "--app-command", f"{sys.executable} {script}",
+        env={"STRAY_OUT": str(out)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    said = out.read_text()
+    assert said.startswith("ProxyError") and "api.twilio.com" in said

@@ -87,7 +87,7 @@ def test_SPEC11_a_paced_run_with_nothing_left_ends_at_once():
     assert time.monotonic() - started < 10  # 2 s of calls; not the hour of until
 
 
-@pytest.mark.parametrize("pace", [0, -1])
+@pytest.mark.parametrize("pace", [0, -1, float("inf"), float("nan")])
 def test_SPEC11_a_pace_must_be_above_zero(pace):
     with pytest.raises(InputError, match="pace must be above 0"):
         conference_sim.run({"calls": [{"name": "a", "conference": "R", "hangup": 2}]}, pace=pace)

@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from test_oai import SID, TOKEN, fetch_description  # the pinned description, the account
+from test_oai import SID, TOKEN, as_the_platform_answers, fetch_description
 
 from conference_sim.events import CaptureSink
 from conference_sim.model import Scenario
@@ -33,31 +33,6 @@ IMPLEMENTED = (
     r"|Calls(\.json|/\{Sid\}\.json|/\{CallSid\}/Recordings(\.json|/\{Sid\}\.json))"
     r"|Recordings(\.json|/\{Sid\}\.json))$"
 )
-
-
-def relative_uris_allowed(node: Any) -> Any:
-    """The description types every ``uri`` field ``format: uri`` (absolute), while its own
-    examples, and the platform, give them relative (``/2010-04-01/Accounts/…``): the examples
-    are what the platform sends, so the format is dropped for them."""
-    if isinstance(node, dict):
-        return {
-            k: relative_uris_allowed(v)
-            for k, v in node.items()
-            if not (k == "format" and v == "uri")
-        }
-    if isinstance(node, list):
-        return [relative_uris_allowed(v) for v in node]
-    return node
-
-
-def as_the_platform_answers(spec: dict[str, Any]) -> dict[str, Any]:
-    """Two readings of the description, as in test_oai: relative ``uri`` fields, and the
-    enums (which it marks nowhere nullable) null where their descriptions say so."""
-    spec = relative_uris_allowed(spec)
-    for name, component in spec["components"]["schemas"].items():
-        if "_enum_" in name and "enum" in component:
-            component["nullable"] = True
-    return spec
 
 
 schema = schemathesis.openapi.from_dict(as_the_platform_answers(fetch_description())).include(

@@ -18,7 +18,8 @@ from ..model import Account, ApiKey
 from .schema import At, listed, mapping, string
 
 UUID = re.compile(r"\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-SECRET = string(re.compile(r"\A\S{1,256}\Z"), "1 to 256 characters, no spaces")
+# printable ASCII only: a token is printed (``accounts --format env``) and put in headers
+SECRET = string(re.compile(r"\A[!-~]{1,256}\Z"), "1 to 256 characters, no spaces (printable ASCII)")
 NAME = re.compile(r"\A[A-Za-z0-9_.-]{1,64}\Z")
 
 
