@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from .errors import InputError
 from .model import Scenario
 
-
 # An app that conference-sim starts sends its HTTP(S) through a proxy that is not there, except
 # to this machine: a client left pointing at the real platform fails at once, never reaches it.
 NOWHERE = "http://127.0.0.1:9"  # (the discard port: nothing listens)
