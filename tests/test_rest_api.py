@@ -356,7 +356,9 @@ def test_RE1_in_process_an_apps_client_acts_at_the_instant_of_the_webhook_after_
     # thread is not bound to it
     assert [ref() for ref in RUNS.live if ref() is not None] == [a for a in before if a]
     assert all(
-        api.platform.sim.finished is False for api in RUNS.threads.get(threading.get_ident(), [])
+        ref().platform.sim.finished is False  # type: ignore[union-attr]
+        for ref in RUNS.threads.get(threading.get_ident(), [])
+        if ref() is not None
     )
 
 

@@ -7,7 +7,9 @@ never leaves the process: it fails at once with a clear error and a warning on t
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import threading
+import weakref
 from typing import Any
 
 import pytest
@@ -98,6 +100,34 @@ def test_SPEC11_from_a_ui_endpoint_the_test_calls_between_advances(no_network):
     sim.run()
     muted = [(e.t_ms, e.call) for e in sink.events if e.event == "participant-mute"]
     assert muted == [(10_000, "caller"), (10_000, "other")] and no_network == []
+
+
+def test_SPEC11_a_simulation_nobody_closed_is_not_kept_and_the_next_one_answers(no_network):
+    """A test that drops a Simulation without close(): it goes with the garbage (the REST
+    binding does not keep it alive), and the next run made in the thread answers the app."""
+    app = Flask("dropped")
+
+    @app.post("/voice")
+    def voice() -> str:
+        return JOIN
+
+    @app.get("/ui/count")
+    def count() -> str:
+        return str(calls_in_room(Client(SID, TOKEN)))
+
+    scenario = conference_sim.Scenario.from_dict(SCENARIO)
+    first = Simulation(scenario, app=app)
+    first.advance(10_000)  # both calls in the room
+    assert app.test_client().get("/ui/count").text == "2"
+    gone = weakref.ref(first)
+    del first
+    gc.collect()
+    assert gone() is None
+    second = Simulation(scenario, app=app)
+    second.advance(2_000)  # only the caller so far
+    assert app.test_client().get("/ui/count").text == "1"
+    second.close()
+    assert no_network == []
 
 
 def test_SPEC11_NS1_what_the_run_cannot_answer_is_a_501_and_a_warning_never_a_request(no_network):

@@ -115,16 +115,18 @@ class Runs:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.live: list[weakref.ref[RestApi]] = []  # (a run nobody closed goes with its sim)
-        self.threads: dict[int, list[RestApi]] = {}
+        # Weak references only: a run nobody closed goes with its simulation, and is not kept,
+        # nor searched, by the runs that come after it.
+        self.live: list[weakref.ref[RestApi]] = []
+        self.threads: dict[int, list[weakref.ref[RestApi]]] = {}
 
     def current(self) -> RestApi | None:
         answering = ANSWERING.get()  # (asyncio tasks and anyio worker threads inherit it)
         if answering is not None and answering.live:
             return answering
-        stack = self.threads.get(threading.get_ident())
-        if stack:
-            return stack[-1]
+        for ref in reversed(self.threads.get(threading.get_ident(), ())):
+            if (api := ref()) is not None and api.live:
+                return api
         live = self.alive()
         if len(live) > 1 and not any(busy(api) for api in live):
             gc.collect()  # (a run nobody closed, and nobody holds, is not live: let it go)
@@ -140,19 +142,10 @@ class Runs:
             return [api for ref in self.live if (api := ref()) is not None and api.live]
 
     def push(self, api: RestApi) -> None:
-        self.threads.setdefault(threading.get_ident(), []).append(api)
-
-    def pop(self, api: RestApi) -> None:
-        ident = threading.get_ident()
-        stack = self.threads.get(ident, [])
-        if stack and stack[-1] is api:
-            stack.pop()
-        elif api in stack:
-            stack.reverse()
-            stack.remove(api)
-            stack.reverse()
-        if not stack:
-            self.threads.pop(ident, None)
+        """The thread that made a run is answered by it (until another is made there)."""
+        with self.lock:
+            stack = self.threads.setdefault(threading.get_ident(), [])
+            stack[:] = [ref for ref in stack if ref() is not None] + [weakref.ref(api)]
 
     def start(self, api: RestApi) -> None:
         with self.lock:
@@ -166,9 +159,10 @@ class Runs:
         with self.lock:
             api.live = False
             self.live = [ref for ref in self.live if ref() not in (None, api)]
-            for stack in self.threads.values():
-                while api in stack:
-                    stack.remove(api)
+            for ident, stack in list(self.threads.items()):
+                stack[:] = [ref for ref in stack if ref() not in (None, api)]
+                if not stack:
+                    del self.threads[ident]
             # The transports stay swapped for the rest of the process: a thread of the app that
             # calls once its run has ended is told so, and nothing reaches the platform.
 
