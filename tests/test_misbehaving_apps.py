@@ -321,3 +321,37 @@ def test_SPEC9_the_limit_leaves_someone_elses_alarm_running():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, before)
+
+
+def test_SPEC9_someone_elses_alarm_rings_for_them_between_exchanges_and_their_handlers_come_back():
+    """The run's alarm handlers stay installed from its first exchange to its end: a timer of
+    someone else's that falls due between two exchanges still rings into their handler, and
+    once the run is over their SIGALRM and SIGINT handlers are back."""
+    import signal
+
+    from conference_sim.runner import Simulation
+
+    rang: list[str] = []
+
+    def theirs(_signum: int, _frame: Any) -> None:
+        rang.append("theirs")
+
+    def quick(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [b"<Response><Pause length='20'/></Response>"]
+
+    before_alarm = signal.signal(signal.SIGALRM, theirs)
+    before_int = signal.getsignal(signal.SIGINT)
+    try:
+        sim = Simulation(conference_sim.Scenario.from_dict(CALLS), app=quick)
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        sim.advance(1_000)  # the first exchange: their timer is held, then put back
+        assert signal.getsignal(signal.SIGALRM) is not theirs  # the run's, until it ends
+        time.sleep(0.6)  # between exchanges: their timer falls due
+        assert rang == ["theirs"]
+        sim.run()
+        assert signal.getsignal(signal.SIGALRM) is theirs
+        assert signal.getsignal(signal.SIGINT) is before_int
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before_alarm)

@@ -97,8 +97,10 @@ class AsgiApp:
     """An ASGI app on one event loop for the run; its lifespan is run around the run when the
     app supports it."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, limit: deadline.Deadline | None = None) -> None:
         self.app = app
+        self.own_limit = limit is None
+        self.limit = limit or deadline.Deadline("conference-sim asgi app")
         self.in_thread = deadline.in_main_thread() and asyncio_running() is None
         self.thread: threading.Thread | None = None
         self.kept = False
@@ -124,7 +126,7 @@ class AsgiApp:
     def run(self, coroutine: Any, seconds: float) -> Any:
         """The coroutine's result, run on the app's loop; TimeoutError past ``seconds``."""
         if self.in_thread:
-            return deadline.under_alarm(  # (the alarm: a coroutine that blocks its own loop)
+            return self.limit.bound(  # (the alarm: a coroutine that blocks its own loop)
                 lambda: self.loop.run_until_complete(bounded(coroutine, seconds)), seconds + 1
             )
         future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
@@ -226,6 +228,8 @@ class AsgiApp:
 
         with contextlib.suppress(BaseException):
             self.run(finish(), deadline.TIMEOUT_S + 5)
+        if self.own_limit:
+            self.limit.close()
         if self.thread is not None:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(deadline.TIMEOUT_S)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 
 try:  # the C functions under signal's (which wrap each number and handler in an enum)
     import _signal as raw_signal
@@ -58,48 +59,98 @@ def in_main_thread() -> bool:
     return HAS_ALARM and threading.get_ident() == threading.main_thread().ident
 
 
-class Alarm:
-    """One exchange's alarm: AppTimedOut once it rings (the first time only); a Ctrl-C
-    meanwhile is the user's (UserInterrupt), told apart from one the app raises itself."""
+def ctrl_c(_signum: int, _frame: Any) -> None:
+    raise UserInterrupt
 
-    __slots__ = ("armed",)
+
+class Watch:
+    """The main thread's alarm for one run's exchanges with its app, from the first exchange to
+    ``stop()`` (the end of the run). ``bound(job, s)``: AppTimedOut raised inside ``job`` once
+    ``s`` pass; a Ctrl-C meanwhile is the user's (UserInterrupt, a KeyboardInterrupt), told
+    apart from one the app raises itself.
+
+    One timer serves the whole run, set again only when it rings (at most once an exchange's
+    deadline), so an exchange makes no system call: a request costs what the app costs.
+    Someone else's timer (pytest-timeout's, the test's own) is carried on it: it rings into
+    their handler when it falls due, or, if that is inside an exchange, as the exchange ends
+    (never inside the app, which would take it for its own failure); ``stop()`` gives it back
+    with what is left of it."""
+
+    __slots__ = ("before_alarm", "before_int", "due", "owed", "their_due", "their_every", "timer")
 
     def __init__(self) -> None:
-        self.armed = True
+        self.due = 0.0  # (monotonic) when the exchange under way must have answered; 0: none
+        self.timer = 0.0  # when the timer rings; 0: it is not set
+        self.owed = False  # their timer fell due inside an exchange: it rings as that ends
+        self.before_alarm = raw_signal.signal(SIGALRM, self.ring)
+        theirs, self.their_every = raw_signal.setitimer(ITIMER_REAL, 0)
+        self.their_due = time.monotonic() + theirs if theirs > 0 else 0.0
+        self.before_int = raw_signal.getsignal(SIGINT)
+        if self.before_int is signal.default_int_handler:
+            raw_signal.signal(SIGINT, ctrl_c)
+        self.set_timer()
 
-    def ring(self, _signum: int, _frame: Any) -> None:
-        if self.armed:
-            self.armed = False
+    def set_timer(self) -> None:
+        """The timer at the first of the exchange's deadline and their timer (or not at all)."""
+        due = [t for t in (self.due, self.their_due) if t]
+        if due:
+            self.timer = min(due)
+            raw_signal.setitimer(ITIMER_REAL, max(self.timer - time.monotonic(), 0.001))
+
+    def ring(self, signum: int, frame: Any) -> None:
+        now, self.timer = time.monotonic(), 0.0
+        if self.due and now >= self.due:
+            self.due = 0.0
+            self.set_timer()
             raise AppTimedOut(f"no answer within {TIMEOUT_S:g} s")
+        if self.their_due and now >= self.their_due:
+            self.their_due = now + self.their_every if self.their_every else 0.0
+            if self.due:
+                self.owed = True
+            else:
+                self.set_timer()
+                self.theirs(signum, frame)
+                return
+        self.set_timer()
 
-    @staticmethod
-    def ctrl_c(_signum: int, _frame: Any) -> None:
-        raise UserInterrupt
+    def theirs(self, signum: int, frame: Any) -> None:
+        """What their timer's ring would have done: their handler, or the default (the end)."""
+        handler = self.before_alarm
+        if callable(handler):
+            handler(signum, frame)
+        elif handler in (signal.SIG_DFL, None):
+            raw_signal.signal(SIGALRM, signal.SIG_DFL)
+            signal.raise_signal(SIGALRM)
 
+    def bound(self, job: Callable[[], T], seconds: float) -> T:
+        outer, due = self.due, time.monotonic() + max(seconds, 0.001)
+        self.due = min(outer, due) if outer else due
+        if not self.timer or self.timer > self.due:
+            self.set_timer()
+        try:
+            return job()
+        finally:
+            self.due = outer
+            if self.owed and not outer:
+                self.owed = False
+                self.theirs(SIGALRM, sys._getframe())
 
-def under_alarm(job: Callable[[], T], seconds: float) -> T:
-    """In the main thread: ``job()``, with AppTimedOut raised wherever it is once ``seconds``
-    pass; someone else's timer (pytest-timeout's, the test's own) is put back after with what
-    is left of it."""
-    state = Alarm()
-    before_alarm = raw_signal.signal(SIGALRM, state.ring)
-    before_int = raw_signal.getsignal(SIGINT)
-    default_int = before_int is signal.default_int_handler
-    if default_int:
-        raw_signal.signal(SIGINT, Alarm.ctrl_c)
-    theirs, interval = raw_signal.setitimer(ITIMER_REAL, max(seconds, 0.001))
-    started = time.monotonic() if theirs > 0 else 0.0
-    try:
-        return job()
-    finally:
-        state.armed = False
-        raw_signal.setitimer(ITIMER_REAL, 0)
-        raw_signal.signal(SIGALRM, before_alarm)
-        if default_int:
-            raw_signal.signal(SIGINT, before_int)
-        if theirs > 0:
-            left = max(theirs - (time.monotonic() - started), 0.001)
-            raw_signal.setitimer(ITIMER_REAL, left, interval)
+    def stop(self) -> None:
+        """Their timer and handlers back (from the main thread; elsewhere they stay, and
+        still pass their timer's rings on)."""
+        if not in_main_thread():
+            return
+        self.due = 0.0
+        if self.their_due:
+            left = max(self.their_due - time.monotonic(), 0.001)
+            raw_signal.setitimer(ITIMER_REAL, left, self.their_every)
+        elif self.timer:
+            raw_signal.setitimer(ITIMER_REAL, 0)
+        self.timer = 0.0
+        before = self.before_alarm
+        raw_signal.signal(SIGALRM, signal.SIG_DFL if before is None else before)
+        if raw_signal.getsignal(SIGINT) is ctrl_c:
+            raw_signal.signal(SIGINT, self.before_int)
 
 
 class Worker:
@@ -141,13 +192,25 @@ class Deadline:
     def __init__(self, name: str) -> None:
         self.name = name
         self.worker: Worker | None = None
+        self.watch: Watch | None = None  # the main thread's, from the first exchange to close()
+
+    def bound(self, job: Callable[[], T], seconds: float) -> T:
+        """In the main thread: ``job()``, with AppTimedOut raised inside it past ``seconds``."""
+        if self.watch is None:
+            self.watch = Watch()
+        return self.watch.bound(job, seconds)
+
+    def close(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
+            self.watch = None
 
     def run(self, exchange: Callable[[], T], *, in_process: bool) -> T:
         """The exchange's result; AppTimedOut past the deadline; AppEndedTheRun for what would
         end the run. A Ctrl-C pressed meanwhile is the user's: it goes on up."""
         if in_process and in_main_thread():
             try:
-                return under_alarm(exchange, TIMEOUT_S)
+                return self.bound(exchange, TIMEOUT_S)
             except UserInterrupt:
                 raise
             except APP_ENDINGS as err:

@@ -71,7 +71,7 @@ class AppTransport:
             case "wsgi":
                 self.propagate_exceptions()
             case "asgi":
-                self.asgi = AsgiApp(target.app)
+                self.asgi = AsgiApp(target.app, self.limit)
             case _:
                 import httpx  # only an app over HTTP needs an HTTP client
 
@@ -107,6 +107,7 @@ class AppTransport:
         if self.http is not None:
             self.http.close()
             self.http = None
+        self.limit.close()  # (the alarm's handlers back)
 
     # -- requests ------------------------------------------------------------------------------
     def send(self, request: HttpRequest) -> HttpResponse:

@@ -22,15 +22,29 @@ def quoted(text: str) -> str:
     return quote_plus(text)
 
 
+@functools.lru_cache(maxsize=8192)
+def pair(name: str, value: str) -> str:
+    """``name=value`` as ``urlencode`` writes it (a callback's pairs recur: its SIDs, the event
+    names, ``Muted=false``)."""
+    return quoted(name) + "=" + quoted(value)
+
+
 def form_encode(params: Mapping[str, str]) -> str:
     """``urllib.parse.urlencode(params)``, byte for byte, for the platform's string params."""
-    return "&".join([quoted(k) + "=" + quoted(v) for k, v in params.items()])
+    return "&".join(map(pair, params.keys(), params.values()))
+
+
+@functools.lru_cache(maxsize=64)
+def keyed(auth_token: str) -> hmac.HMAC:
+    """HMAC-SHA1 with the token as its key, copied for each signature (keyed once a token)."""
+    return hmac.new(auth_token.encode("utf-8"), digestmod="sha1")
 
 
 def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
     text = url + "".join([name + params[name] for name in sorted(params)])
-    mac = hmac.digest(auth_token.encode("utf-8"), text.encode("utf-8"), "sha1")
-    return base64.b64encode(mac).decode("ascii")
+    mac = keyed(auth_token).copy()
+    mac.update(text.encode("utf-8"))
+    return base64.b64encode(mac.digest()).decode("ascii")
 
 
 def signature_headers(

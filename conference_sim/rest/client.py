@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import contextvars
 import gc
 import json
@@ -273,6 +272,8 @@ class answered_by:  # (used as a function: ``with answered_by(platform):``)
 
     def __exit__(self, *_exc: object) -> None:
         if self.token is not None:
-            with contextlib.suppress(ValueError):  # (reset from another context: let it be)
+            try:  # noqa: SIM105 - each request: suppress() would make an object
                 ANSWERING.reset(self.token)
+            except ValueError:  # (reset from another context: let it be)
+                pass
             self.token = None
