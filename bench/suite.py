@@ -2,7 +2,8 @@
 ``conference-sim check`` and by the pytest plugin (under pytest-xdist, and with its own
 ``--conference-sim-jobs``), pytest's own floor (as many empty tests, serially and under
 pytest-xdist), and the start-up time of a small ``conference-sim run`` (issue 16).
-Every figure is measured in this one run.
+Every figure is measured in this one run: each the median of several rounds, the commands
+compared with each other run in turn in every round.
 
     python bench/suite.py [--scenarios 1000]
 """
@@ -57,14 +58,30 @@ def write_empty_suite(folder: Path, n: int) -> None:
     (folder / "pytest.ini").write_text("[pytest]\n")
 
 
-def timed(argv: list[str], cwd: Path) -> float:
-    subprocess.run(argv, cwd=cwd, capture_output=True, env=ENV)  # warm: caches written once
-    start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=ENV)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-    return elapsed
+def interleaved(commands: list[tuple[str, list[str]]], cwd: Path, rounds: int) -> list[float]:
+    """The median wall time of each command over ``rounds`` rounds, the commands in turn in each
+    round (so that what else the machine does falls on all of them alike), after one warm run
+    of each (caches written once)."""
+    for _label, argv in commands:
+        subprocess.run(argv, cwd=cwd, capture_output=True, env=ENV)
+    times: list[list[float]] = [[] for _ in commands]
+    for _ in range(rounds):
+        for i, (_label, argv) in enumerate(commands):
+            start = time.perf_counter()
+            proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=ENV)
+            times[i].append(time.perf_counter() - start)
+            if proc.returncode != 0:
+                raise SystemExit(
+                    f"{' '.join(argv)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+                )
+    return [statistics.median(t) for t in times]
+
+
+def timed_rows(
+    commands: list[tuple[str, list[str]]], cwd: Path, rounds: int
+) -> list[tuple[str, float]]:
+    labels = [label for label, _ in commands]
+    return list(zip(labels, interleaved(commands, cwd, rounds), strict=True))
 
 
 RUNTIME_IMPORTS = (
@@ -121,19 +138,18 @@ def main() -> None:
         folder, empty = Path(tmp), Path(empty_tmp)
         write_suite(folder, n)
         write_empty_suite(empty, n)
-        rows = [
-            ("check, serial", timed([*cs, "-j", "1"], folder)),
-            ("check -j 2", timed([*cs, "-j", "2"], folder)),
-            ("pytest plugin, serial", timed(py, folder)),
-            ("pytest -n 2 (xdist)", timed([*py, "-n", "2"], folder)),
-            ("pytest --conference-sim-jobs 2", timed([*py, "--conference-sim-jobs", "2"], folder)),
+        check = [("check, serial", [*cs, "-j", "1"]), ("check -j 2", [*cs, "-j", "2"])]
+        plugin = [
+            ("pytest plugin, serial", py),
+            ("pytest -n 2 (xdist)", [*py, "-n", "2"]),
+            ("pytest --conference-sim-jobs 2", [*py, "--conference-sim-jobs", "2"]),
         ]
-        floor = [
-            ("pytest, serial", timed(py, empty)),
-            ("pytest -n 2 (xdist)", timed([*py, "-n", "2"], empty)),
-        ]
+        rows = timed_rows(check, folder, 7) + timed_rows(plugin, folder, 3)
+        empties = [("pytest, serial", py), ("pytest -n 2 (xdist)", [*py, "-n", "2"])]
+        floor = timed_rows(empties, empty, 3)
     cores = os.cpu_count()
-    print(f"suite: {n} small scenarios (2 calls, a REST mute, an expect each), {cores} cores")
+    print(f"suite: {n} small scenarios (2 calls, a REST mute, an expect each), {cores} cores;")
+    print("each figure the median of its rounds (check: 7, pytest: 3), the rows run in turn")
     print()
     print(f"{'how':<31} {'wall s':>7} {'scenarios/s':>12} {'vs serial':>10}")
     for i, (label, seconds) in enumerate(rows):
