@@ -28,7 +28,6 @@ from ..engine.requests import (
     Transport,
 )
 from ..errors import DocumentError
-from ..load.calls import under
 from ..load.cxml import parse_document
 from . import deadline
 from .answers import MAX_BODY, Answer, Body, Unreadable
@@ -55,6 +54,7 @@ class AppTransport:
     ) -> None:
         self.target = target
         self.app_url = app_url.rstrip("/")
+        self.below = (self.app_url + "/", self.app_url + "?")  # (load.calls.under, inline)
         self.auth_token = auth_token
         self.tokens: dict[str, str] = {}  # AccountSid -> its own auth token (the runner's)
         self.dialect = dialect
@@ -111,7 +111,8 @@ class AppTransport:
 
     # -- requests ------------------------------------------------------------------------------
     def send(self, request: HttpRequest) -> HttpResponse:
-        if not under(request.url, self.app_url):
+        url = request.url
+        if url != self.app_url and not url.startswith(self.below):  # not the app's
             return self.fallback.send(request)
         if request.purpose in MEDIA_PURPOSES and is_media_url(request.url, self.media):
             return HttpResponse("media", media_ms=self.media.get(request.url, UNKNOWN_MEDIA_MS))

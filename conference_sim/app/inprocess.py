@@ -30,6 +30,18 @@ def header(headers: Iterable[tuple[str, str]], name: str) -> str:
     return next((v for k, v in headers if k.lower() == name), "")
 
 
+def type_and_encoding(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
+    """The Content-Type and Content-Encoding of an answer (each "" when absent), in one pass."""
+    content_type = encoding = ""
+    for name, value in headers:
+        key = name.lower()
+        if key == "content-type" and not content_type:
+            content_type = value
+        elif key == "content-encoding" and not encoding:
+            encoding = value
+    return content_type, encoding
+
+
 # -- WSGI ----------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1024)
 def url_environ(url: str) -> dict[str, Any]:
@@ -88,7 +100,8 @@ def call_wsgi(app: Callable[..., Iterable[bytes]], request: Request) -> Answer:
         if not started:
             raise RuntimeError("the WSGI app did not call start_response")
         status, headers = started
-        body = Body(header(headers, "content-encoding") or None)
+        content_type, encoding = type_and_encoding(headers)
+        body = Body(encoding or None)
         if not body.add(bytes(written)) and not body.add(first):
             for chunk in chunks:
                 if body.add(chunk):
@@ -97,4 +110,4 @@ def call_wsgi(app: Callable[..., Iterable[bytes]], request: Request) -> Answer:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    return body.answer(int(status.split()[0]), header(headers, "content-type"))
+    return body.answer(int(status.split()[0]), content_type)
