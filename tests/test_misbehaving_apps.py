@@ -355,3 +355,35 @@ def test_SPEC9_someone_elses_alarm_rings_for_them_between_exchanges_and_their_ha
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, before_alarm)
+
+
+def test_SPEC9_two_runs_in_one_thread_closed_in_any_order_keep_their_deadline(short_deadline):
+    """Two simulations with apps, stepped in turns in one thread; the first is closed while the
+    second still goes. The second's app then hangs: its deadline still ends it (11205), and
+    once both are closed the thread's handlers are what they were."""
+    import signal
+
+    from conference_sim.events import CaptureSink
+    from conference_sim.runner import Simulation
+
+    hang = threading.Event()
+
+    def app(environ: Any, start_response: Any) -> Any:
+        if environ["PATH_INFO"] == "/later" and not hang.is_set():
+            hang.set()
+            time.sleep(3600)
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [b"<Response><Pause length='5'/><Redirect>/later</Redirect></Response>"]
+
+    before = signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGINT)
+    scenario = conference_sim.Scenario.from_dict(CALLS)
+    sink = CaptureSink()
+    first, second = Simulation(scenario, app=app), Simulation(scenario, app=app, sinks=[sink])
+    first.advance(1_000)
+    second.advance(1_000)
+    first.close()
+    second.advance(10_000)  # the redirect: the app hangs, and the deadline ends it
+    second.close()
+    failed = [e for e in sink.events if e.event == "request-failed"]
+    assert failed and failed[0].params["ErrorCode"] == "11205"
+    assert (signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGINT)) == before

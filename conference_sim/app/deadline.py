@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import signal
 import sys
 
@@ -63,49 +64,73 @@ def ctrl_c(_signum: int, _frame: Any) -> None:
     raise UserInterrupt
 
 
-class Watch:
-    """The main thread's alarm for one run's exchanges with its app, from the first exchange to
-    ``stop()`` (the end of the run). ``bound(job, s)``: AppTimedOut raised inside ``job`` once
-    ``s`` pass; a Ctrl-C meanwhile is the user's (UserInterrupt, a KeyboardInterrupt), told
-    apart from one the app raises itself.
+class Alarm:
+    """The main thread's alarm, shared by the runs that go in it: installed at an exchange when
+    it is not (the first of a run, or after someone else put their handler in), put back at the
+    end of a run when no exchange is under way. ``bound(job, s)``: AppTimedOut raised inside
+    ``job`` once ``s`` pass; a Ctrl-C meanwhile is the user's (UserInterrupt, a
+    KeyboardInterrupt), told apart from one the app raises itself.
 
-    One timer serves the whole run, set again only when it rings (at most once an exchange's
+    One timer serves every exchange, set again only when it rings (at most once an exchange's
     deadline), so an exchange makes no system call: a request costs what the app costs.
     Someone else's timer (pytest-timeout's, the test's own) is carried on it: it rings into
     their handler when it falls due, or, if that is inside an exchange, as the exchange ends
-    (never inside the app, which would take it for its own failure); ``stop()`` gives it back
-    with what is left of it."""
-
-    __slots__ = ("before_alarm", "before_int", "due", "owed", "their_due", "their_every", "timer")
+    (never inside the app, which would take it for its own failure); it is given back, with
+    what is left of it, when the alarm is put back."""
 
     def __init__(self) -> None:
-        self.due = 0.0  # (monotonic) when the exchange under way must have answered; 0: none
+        self.handler = self.ring  # (one bound method: the one installed, compared by identity)
+        self.dues: list[float] = []  # (monotonic) deadlines of the exchanges under way
         self.timer = 0.0  # when the timer rings; 0: it is not set
         self.owed = False  # their timer fell due inside an exchange: it rings as that ends
-        self.before_alarm = raw_signal.signal(SIGALRM, self.ring)
+        self.their_due = self.their_every = 0.0
+        self.before_alarm: Any = None
+        self.before_int: Any = None
+
+    def install(self) -> None:
+        self.before_alarm = raw_signal.signal(SIGALRM, self.handler)
         theirs, self.their_every = raw_signal.setitimer(ITIMER_REAL, 0)
         self.their_due = time.monotonic() + theirs if theirs > 0 else 0.0
+        self.timer = 0.0
         self.before_int = raw_signal.getsignal(SIGINT)
         if self.before_int is signal.default_int_handler:
             raw_signal.signal(SIGINT, ctrl_c)
         self.set_timer()
 
+    def release(self) -> None:
+        """A run's end: their timer and handlers back, unless an exchange is under way (the
+        next exchange installs the alarm again), or it is not ours any more."""
+        if self.dues or not in_main_thread() or raw_signal.getsignal(SIGALRM) is not self.handler:
+            return
+        if self.their_due:
+            left = max(self.their_due - time.monotonic(), 0.001)
+            raw_signal.setitimer(ITIMER_REAL, left, self.their_every)
+        elif self.timer:
+            raw_signal.setitimer(ITIMER_REAL, 0)
+        self.timer = self.their_due = 0.0
+        before = self.before_alarm
+        raw_signal.signal(SIGALRM, signal.SIG_DFL if before is None else before)
+        if raw_signal.getsignal(SIGINT) is ctrl_c:
+            raw_signal.signal(SIGINT, self.before_int)
+
     def set_timer(self) -> None:
-        """The timer at the first of the exchange's deadline and their timer (or not at all)."""
-        due = [t for t in (self.due, self.their_due) if t]
+        """The timer at the first of the exchanges' deadlines and theirs (or not at all)."""
+        due = [t for t in self.dues if t != math.inf]
+        if self.their_due:
+            due.append(self.their_due)
         if due:
             self.timer = min(due)
             raw_signal.setitimer(ITIMER_REAL, max(self.timer - time.monotonic(), 0.001))
 
     def ring(self, signum: int, frame: Any) -> None:
         now, self.timer = time.monotonic(), 0.0
-        if self.due and now >= self.due:
-            self.due = 0.0
+        if self.dues and now >= self.dues[-1]:
+            self.dues[-1] = math.inf  # (it rings once)
             self.set_timer()
             raise AppTimedOut(f"no answer within {TIMEOUT_S:g} s")
         if self.their_due and now >= self.their_due:
             self.their_due = now + self.their_every if self.their_every else 0.0
-            if self.due:
+            if self.dues:
                 self.owed = True
             else:
                 self.set_timer()
@@ -123,34 +148,22 @@ class Watch:
             signal.raise_signal(SIGALRM)
 
     def bound(self, job: Callable[[], T], seconds: float) -> T:
-        outer, due = self.due, time.monotonic() + max(seconds, 0.001)
-        self.due = min(outer, due) if outer else due
-        if not self.timer or self.timer > self.due:
+        if raw_signal.getsignal(SIGALRM) is not self.handler:
+            self.install()
+        due = time.monotonic() + max(seconds, 0.001)
+        self.dues.append(due)
+        if not self.timer or self.timer > due:
             self.set_timer()
         try:
             return job()
         finally:
-            self.due = outer
-            if self.owed and not outer:
+            self.dues.pop()
+            if self.owed and not self.dues:
                 self.owed = False
                 self.theirs(SIGALRM, sys._getframe())
 
-    def stop(self) -> None:
-        """Their timer and handlers back (from the main thread; elsewhere they stay, and
-        still pass their timer's rings on)."""
-        if not in_main_thread():
-            return
-        self.due = 0.0
-        if self.their_due:
-            left = max(self.their_due - time.monotonic(), 0.001)
-            raw_signal.setitimer(ITIMER_REAL, left, self.their_every)
-        elif self.timer:
-            raw_signal.setitimer(ITIMER_REAL, 0)
-        self.timer = 0.0
-        before = self.before_alarm
-        raw_signal.signal(SIGALRM, signal.SIG_DFL if before is None else before)
-        if raw_signal.getsignal(SIGINT) is ctrl_c:
-            raw_signal.signal(SIGINT, self.before_int)
+
+ALARM = Alarm()
 
 
 class Worker:
@@ -192,18 +205,18 @@ class Deadline:
     def __init__(self, name: str) -> None:
         self.name = name
         self.worker: Worker | None = None
-        self.watch: Watch | None = None  # the main thread's, from the first exchange to close()
+        self.alarmed = False  # an exchange of this run went under the main thread's alarm
 
     def bound(self, job: Callable[[], T], seconds: float) -> T:
         """In the main thread: ``job()``, with AppTimedOut raised inside it past ``seconds``."""
-        if self.watch is None:
-            self.watch = Watch()
-        return self.watch.bound(job, seconds)
+        self.alarmed = True
+        return ALARM.bound(job, seconds)
 
     def close(self) -> None:
-        if self.watch is not None:
-            self.watch.stop()
-            self.watch = None
+        """The run's end: the main thread's alarm put back (when no exchange is under way)."""
+        if self.alarmed:
+            self.alarmed = False
+            ALARM.release()
 
     def run(self, exchange: Callable[[], T], *, in_process: bool) -> T:
         """The exchange's result; AppTimedOut past the deadline; AppEndedTheRun for what would
