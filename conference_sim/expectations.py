@@ -27,7 +27,21 @@ class Pattern:
     text: str = ""
 
     def matches(self, e: Event) -> bool:
-        return not self.differences(e)
+        """Whether the event is one this pattern describes (``differences`` says how not, and
+        builds its words only when they are shown)."""
+        if (self.event is not None and e.event != self.event) or (
+            self.t_ms is not None and e.t_ms != self.t_ms
+        ):
+            return False
+        for name in ("call", "conference", "account", "kind"):
+            want = getattr(self, name)
+            if want is not None and getattr(e, name) != want:
+                return False
+        for key, want in self.params:
+            got = e.params.get(key)
+            if got is None or str(got) != want:
+                return False
+        return True
 
     def differences(self, e: Event) -> list[str]:
         """What differs between this pattern and an event, e.g. ``call is 'b', expected 'a'``."""

@@ -288,3 +288,39 @@ def test_golden_file_that_cannot_be_read_is_a_failure_not_a_crash(tmp_path, caps
     (tmp_path / "s.golden.jsonl").mkdir()  # a directory where the golden file should be
     code, out, _ = check(capsys, "--golden", path)
     assert code == 1 and f"golden: cannot use {tmp_path / 's.golden.jsonl'}: Is a directory" in out
+
+
+def test_SPEC7_a_pattern_matches_exactly_the_events_it_finds_no_difference_with():
+    """``matches`` (how expectations are checked) and ``differences`` (what a failure shows)
+    agree on every pattern and event: a pattern never passes where a failure would name a
+    difference, nor fails where it would name none."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conference_sim.events import Event
+    from conference_sim.expectations import Pattern
+
+    names = st.sampled_from(["participant-join", "participant-leave", "conference-end"])
+    who = st.none() | st.sampled_from(["a", "b"])
+    values = st.sampled_from(["true", "false", "1", "2"])
+    params = st.dictionaries(st.sampled_from(["Muted", "Hold", "SequenceNumber"]), values)
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        event=names,
+        t=st.integers(0, 3),
+        call=who,
+        kind=st.sampled_from(["callback", "warning"]),
+        got=params,
+        want_event=st.none() | names,
+        want_t=st.none() | st.integers(0, 3),
+        want_call=who,
+        want_kind=st.none() | st.sampled_from(["callback", "warning"]),
+        want=params,
+    )
+    def agree(event, t, call, kind, got, want_event, want_t, want_call, want_kind, want):
+        e = Event(0, t, kind, event, "R", "default", call, got)
+        p = Pattern(want_event, want_t, want_call, None, None, want_kind, tuple(want.items()))
+        assert p.matches(e) == (not p.differences(e))
+
+    agree()

@@ -41,8 +41,10 @@ class Pool:
         app: str | None = None,
         html_dir: str | None = None,
     ) -> None:
-        from ..engine import core  # noqa: F401 - loaded once here, inherited by the workers
+        # loaded once here, inherited by the workers: what checking a file imports
+        from .. import runner  # noqa: F401
         from ..load import scenario  # noqa: F401
+        from ..output import sinks  # noqa: F401
         from . import golden  # noqa: F401
 
         self.chunk = n = max(1, len(paths) // (workers * CHUNKS_PER_WORKER))
