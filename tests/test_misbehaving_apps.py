@@ -387,3 +387,44 @@ def test_SPEC9_two_runs_in_one_thread_closed_in_any_order_keep_their_deadline(sh
     failed = [e for e in sink.events if e.event == "request-failed"]
     assert failed and failed[0].params["ErrorCode"] == "11205"
     assert (signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGINT)) == before
+
+
+def ctrl_c_wsgi(environ: Any, start_response: Any) -> Any:
+    import signal
+
+    signal.raise_signal(signal.SIGINT)  # the user presses Ctrl-C while the app answers
+    start_response("200 OK", [("Content-Type", "text/xml")])
+    return [b"<Response/>"]
+
+
+async def ctrl_c_asgi(scope: Any, receive: Any, send: Any) -> None:
+    import signal
+
+    if scope["type"] == "lifespan":
+        return
+    signal.raise_signal(signal.SIGINT)
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"<Response/>"})
+
+
+@pytest.mark.parametrize("app", [ctrl_c_wsgi, ctrl_c_asgi], ids=lambda a: a.__name__)
+def test_SPEC9_a_ctrl_c_pressed_while_the_app_answers_stops_the_run(app):
+    with pytest.raises(KeyboardInterrupt):
+        conference_sim.run(CALLS, app=app)
+
+
+def test_SPEC9_a_ctrl_c_between_exchanges_is_pythons_own_keyboard_interrupt():
+    import signal
+
+    from conference_sim.runner import Simulation
+
+    def quick(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [b"<Response><Pause length='20'/></Response>"]
+
+    sim = Simulation(conference_sim.Scenario.from_dict(CALLS), app=quick)
+    sim.advance(1_000)  # the alarm is in, until the run ends
+    with pytest.raises(KeyboardInterrupt) as pressed:
+        signal.raise_signal(signal.SIGINT)
+    assert type(pressed.value) is KeyboardInterrupt
+    sim.run()

@@ -206,6 +206,8 @@ class AsgiApp:
             if asyncio.current_task() is not None and asyncio.current_task().cancelling():  # type: ignore[union-attr]
                 raise  # the deadline cancelled it
             raise AppEndedTheRun(err) from None
+        except deadline.UserInterrupt:  # Ctrl-C pressed while the app answered: the user's
+            raise
         except (SystemExit, KeyboardInterrupt) as err:  # (these would stop the loop itself)
             raise AppEndedTheRun(err) from None
         finally:

@@ -61,7 +61,9 @@ def in_main_thread() -> bool:
 
 
 def ctrl_c(_signum: int, _frame: Any) -> None:
-    raise UserInterrupt
+    """Ctrl-C: the user's while an app answers (told apart from a KeyboardInterrupt the app
+    raises itself); Python's own KeyboardInterrupt otherwise."""
+    raise UserInterrupt if ALARM.dues else KeyboardInterrupt
 
 
 class Alarm:
@@ -123,7 +125,10 @@ class Alarm:
             raw_signal.setitimer(ITIMER_REAL, max(self.timer - time.monotonic(), 0.001))
 
     def ring(self, signum: int, frame: Any) -> None:
-        now, self.timer = time.monotonic(), 0.0
+        now, armed, self.timer = time.monotonic(), self.timer, 0.0
+        if not armed:  # a timer set by someone else since: theirs
+            self.theirs(signum, frame)
+            return
         if self.dues and now >= self.dues[-1]:
             self.dues[-1] = math.inf  # (it rings once)
             self.set_timer()
