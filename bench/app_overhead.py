@@ -271,19 +271,20 @@ def main() -> None:
     print("\nratio: (simulation alone + app alone) / both; 1.0 would be no overhead at all")
     print("\nwhere the difference goes, per request (microseconds):\n")
     print(f"{'app':<9} {'both - limit':>13} {'delivery':>9} {'app alone':>10} "
-          f"{'app in the run':>15}")  # fmt: skip
+          f"{'app in the run':>15} {'ratio, delivery at 0':>21}")  # fmt: skip
     for kind, f in figures.items():
         n = f["requests"] / 1e6
         gap = (f["both"] - f["alone"] - f["app"]) / n
         delivery = (f["null"] - f["alone"]) / n
+        free = (f["alone"] + f["app"]) / (f["both"] - delivery * n)
         print(f"{kind:<9} {gap:>13.0f} {delivery:>9.0f} {f['app'] / n:>10.0f} "
-              f"{f['in_run'] / n:>15.0f}")  # fmt: skip
+              f"{f['in_run'] / n:>15.0f} {free:>21.2f}")  # fmt: skip
     print(
         "\ndelivery: a null app that answers at once, in the loop, less the simulation alone and"
         "\nless that app alone (signing, the environ or scope, the deadline, reading the answer);"
-        "\napp in the run:"
-        "\nthe app's own calls timed inside the run, where each comes between the simulation's"
-        "\nsteps instead of back to back with the last"
+        "\napp in the run: the app's own calls timed inside the run, where each comes between the"
+        "\nsimulation's steps instead of back to back with the last; ratio, delivery at 0: the"
+        "\nratio were delivery free"
     )
 
 

@@ -144,12 +144,12 @@ def main() -> None:
             ("pytest -n 2 (xdist)", [*py, "-n", "2"]),
             ("pytest --conference-sim-jobs 2", [*py, "--conference-sim-jobs", "2"]),
         ]
-        rows = timed_rows(check, folder, 7) + timed_rows(plugin, folder, 3)
+        rows = timed_rows(check, folder, 11) + timed_rows(plugin, folder, 3)
         empties = [("pytest, serial", py), ("pytest -n 2 (xdist)", [*py, "-n", "2"])]
         floor = timed_rows(empties, empty, 3)
     cores = os.cpu_count()
     print(f"suite: {n} small scenarios (2 calls, a REST mute, an expect each), {cores} cores;")
-    print("each figure the median of its rounds (check: 7, pytest: 3), the rows run in turn")
+    print("each figure the median of its rounds (check: 11, pytest: 3), the rows run in turn")
     print()
     print(f"{'how':<31} {'wall s':>7} {'scenarios/s':>12} {'vs serial':>10}")
     for i, (label, seconds) in enumerate(rows):
