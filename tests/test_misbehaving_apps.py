@@ -428,3 +428,37 @@ def test_SPEC9_a_ctrl_c_between_exchanges_is_pythons_own_keyboard_interrupt():
         signal.raise_signal(signal.SIGINT)
     assert type(pressed.value) is KeyboardInterrupt
     sim.run()
+
+
+def test_SPEC9_a_forked_worker_keeps_the_deadline_after_its_parents_exchanges(short_deadline):
+    """A process forked after a run's exchanges (a check -j worker, a plugin worker) does not
+    inherit the parent's timer: its own app that hangs is still ended at the deadline."""
+    import os
+
+    from conference_sim.runner import Simulation
+
+    def quick(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [b"<Response><Pause length='20'/></Response>"]
+
+    parent = Simulation(conference_sim.Scenario.from_dict(CALLS), app=quick)
+    parent.advance(1_000)  # an exchange: the alarm is in and its timer set, in this process
+    pid = os.fork()
+    if pid == 0:  # the child: a hanging app must come back as 11205
+        code = 1
+        try:
+            timeline = conference_sim.run(CALLS, app=sleeping_wsgi)
+            code = 0 if failure(timeline)["ErrorCode"] == "11205" else 1
+        finally:
+            os._exit(code)
+    for _ in range(200):  # (a guard, not a timing assertion: a child stuck in the app is killed)
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked worker's hanging app was not ended at the deadline")
+    parent.run()
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import signal
 import sys
 
@@ -167,8 +168,14 @@ class Alarm:
                 self.owed = False
                 self.theirs(SIGALRM, sys._getframe())
 
+    def forked(self) -> None:
+        """In a child process: no timer of the parent's came with it (fork does not copy it)."""
+        self.timer = self.their_due = 0.0
+
 
 ALARM = Alarm()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=ALARM.forked)
 
 
 class Worker:
