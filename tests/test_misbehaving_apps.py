@@ -462,3 +462,27 @@ def test_SPEC9_a_forked_worker_keeps_the_deadline_after_its_parents_exchanges(sh
         pytest.fail("the forked worker's hanging app was not ended at the deadline")
     parent.run()
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_SPEC9_a_forked_worker_runs_asgi_apps_on_an_event_loop_of_its_own():
+    """The thread's kept event loop (an ASGI app's, from run to run) is not lent to a child
+    process forked after: its selector and wake-up pipe are the parent's."""
+    import os
+
+    from conference_sim.app.asgi import KEPT
+
+    conference_sim.run(CALLS, app=quick_asgi)  # the loop is kept for this thread's next run
+    pid = os.fork()
+    if pid == 0:
+        _loop, reused = KEPT.borrow()
+        os._exit(1 if reused else 0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not conference_sim.run(CALLS, app=quick_asgi).events("request-failed")
+
+
+async def quick_asgi(scope: Any, receive: Any, send: Any) -> None:
+    if scope["type"] == "lifespan":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"<Response><Say>hi</Say></Response>"})

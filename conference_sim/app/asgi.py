@@ -14,6 +14,7 @@ import atexit
 import concurrent.futures
 import contextlib
 import functools
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +56,9 @@ def close_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 KEPT = KeptLoops()
+if hasattr(os, "register_at_fork"):  # a child process must not share its parent's loop (its
+    # selector and wake-up pipe are the parent's): it makes its own
+    os.register_at_fork(after_in_child=lambda: setattr(KEPT, "idle", None))
 
 
 @functools.lru_cache(maxsize=1024)
