@@ -486,3 +486,39 @@ async def quick_asgi(scope: Any, receive: Any, send: Any) -> None:
         return
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"<Response><Say>hi</Say></Response>"})
+
+
+def test_SPEC9_someone_elses_timer_that_falls_due_inside_an_exchange_is_theirs_not_the_apps():
+    """A test's own guard (a SIGALRM handler that raises) falls due while the app answers: it
+    rings just after the exchange, and what it raises is the test's, never taken for the app's
+    own failure (no request-failed warning in its place)."""
+    import signal
+
+    class Guard(Exception):
+        pass
+
+    rang: list[str] = []
+
+    def expired(_signum: int, _frame: Any) -> None:
+        rang.append("theirs")
+        raise Guard("the test's own time is up")
+
+    def slow(environ: Any, start_response: Any) -> Any:
+        time.sleep(0.3)  # their 0.1 s falls due in here
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [b"<Response><Pause length='20'/></Response>"]
+
+    conference_sim.run(CALLS, app=slow)  # (everything a run imports, imported before)
+    before = signal.signal(signal.SIGALRM, expired)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        try:
+            timeline = conference_sim.run(CALLS, app=slow)
+            assert not timeline.events("request-failed"), "taken for the app's failure"
+            time.sleep(0.5)  # (if it has not rung yet, it rings here)
+        except Guard:
+            pass
+        assert rang == ["theirs"]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)

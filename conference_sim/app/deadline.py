@@ -17,7 +17,6 @@ import asyncio
 import math
 import os
 import signal
-import sys
 
 try:  # the C functions under signal's (which wrap each number and handler in an enum)
     import _signal as raw_signal
@@ -77,9 +76,9 @@ class Alarm:
     One timer serves every exchange, set again only when it rings (at most once an exchange's
     deadline), so an exchange makes no system call: a request costs what the app costs.
     Someone else's timer (pytest-timeout's, the test's own) is carried on it: it rings into
-    their handler when it falls due, or, if that is inside an exchange, as the exchange ends
-    (never inside the app, which would take it for its own failure); it is given back, with
-    what is left of it, when the alarm is put back."""
+    their handler when it falls due, or, if that is inside an exchange, just after it (never
+    inside the app, which would take what their handler raises for its own failure); it is
+    given back, with what is left of it, when the alarm is put back."""
 
     def __init__(self) -> None:
         self.handler = self.ring  # (one bound method: the one installed, compared by identity)
@@ -164,9 +163,10 @@ class Alarm:
             return job()
         finally:
             self.dues.pop()
-            if self.owed and not self.dues:
-                self.owed = False
-                self.theirs(SIGALRM, sys._getframe())
+            if self.owed and not self.dues:  # theirs fell due meanwhile: it rings in a moment,
+                self.owed = False  # once out of the exchange (what it raises is not the app's)
+                self.their_due = time.monotonic()
+                self.set_timer()
 
     def forked(self) -> None:
         """In a child process: no timer of the parent's came with it (fork does not copy it)."""
