@@ -203,6 +203,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .rest.serve import serve
     from .runner import Simulation
 
+    if args.golden and not args.check:
+        raise InputError(
+            "compares the timeline once the run has ended: add --check", where="--golden"
+        )
+    if args.ca_file is not None and not args.https:
+        raise InputError("is the CA file of --https's certificate: add --https", where="--ca-file")
     scenario = Scenario.from_file(args.scenario)
     transport = connect(scenario, args.app, where="--app")
     sink = CaptureSink()

@@ -4,6 +4,7 @@ error per bad value)."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from . import __version__
@@ -45,26 +46,23 @@ def until(text: str) -> int:
     return ms
 
 
-def seconds(text: str) -> float:
+def number(text: str, low: float, high: float, refusal: str) -> float:
+    """A number from ``low`` to ``high`` (which also refuses nan and inf), else ``refusal``."""
     try:
         value = float(text)
     except ValueError:
-        value = 0.0
-    if not 0.1 <= value <= 3600:  # (also refuses nan and inf)
-        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: 0.1 to 3600 seconds")
+        value = math.nan
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} {refusal}")
     return value
+
+
+def seconds(text: str) -> float:
+    return number(text, 0.1, 3600, "is not allowed; allowed: 0.1 to 3600 seconds")
 
 
 def pace(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0.01 <= value <= 1000:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a pace; allowed: 0.01 to 1000 (1: real time)"
-        )
-    return value
+    return number(text, 0.01, 1000, "is not a pace; allowed: 0.01 to 1000 (1: real time)")
 
 
 def port(text: str) -> int:

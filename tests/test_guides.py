@@ -145,6 +145,20 @@ def test_SPEC11_a_start_command_that_fails_is_exit_2_with_its_last_lines():
     assert "  | starting\n" in done.stderr and "  | no database\n" in done.stderr
 
 
+def test_SPEC11_a_start_command_that_writes_without_newlines_is_kept_in_pieces_escaped():
+    """Its output is read a bounded piece at a time (a start command that writes megabytes on
+    one line cannot fill memory), and shown with its control characters escaped."""
+    app = f"http://127.0.0.1:{free_port()}"
+    flood = (
+        f"{sys.executable} -c \"import sys; sys.stdout.write('\\x1b[2J' + 'x' * 5000000); "
+        'raise SystemExit(3)"'
+    )
+    done = conference_sim("run", str(EXPRESS / "desk.yaml"), "--app", app, "--app-command", flood)
+    assert done.returncode == 2 and "exited with status 3" in done.stderr
+    assert "\x1b" not in done.stderr and "\\x1b[2J" in done.stderr
+    assert len(done.stderr) < 200_000  # the last pieces only
+
+
 def test_SPEC11_a_start_command_whose_app_never_answers_is_exit_2_after_the_timeout():
     app = f"http://127.0.0.1:{free_port()}"
     sleeper = (

@@ -98,3 +98,14 @@ def test_SPEC11_serve_check_stopped_before_the_end_is_a_failure(tmp_path):
     proc.terminate()  # SIGTERM: a harness stopping serve early
     out, _err = proc.communicate(timeout=20)
     assert proc.returncode == 1 and "stopped before the run ended" in out
+
+
+def test_SPEC6_serve_options_that_need_another_are_bad_input_naming_it():
+    for option, needs in (("--golden", "add --check"), ("--ca-file", "add --https")):
+        argv = [option] if option == "--golden" else [option, "ca.pem"]
+        done = subprocess.run(
+            [sys.executable, "-m", "conference_sim", "serve", "scenarios/01-simple.yaml", *argv],
+            capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent,
+        )  # fmt: skip
+        assert done.returncode == 2 and f"conference-sim: {option}: " in done.stderr
+        assert needs in done.stderr and "Traceback" not in done.stderr

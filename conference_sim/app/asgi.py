@@ -23,7 +23,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from . import deadline
 from .answers import Answer, Body
 from .deadline import AppEndedTheRun, AppTimedOut
-from .inprocess import Request, header
+from .inprocess import Request, type_and_encoding
 
 
 class KeptLoops(threading.local):
@@ -101,10 +101,9 @@ class AsgiApp:
     """An ASGI app on one event loop for the run; its lifespan is run around the run when the
     app supports it."""
 
-    def __init__(self, app: Any, limit: deadline.Deadline | None = None) -> None:
+    def __init__(self, app: Any, limit: deadline.Deadline) -> None:
         self.app = app
-        self.own_limit = limit is None
-        self.limit = limit or deadline.Deadline("conference-sim asgi app")
+        self.limit = limit  # (the transport's: it puts the alarm back at the end of the run)
         self.in_thread = deadline.in_main_thread() and asyncio_running() is None
         self.thread: threading.Thread | None = None
         self.kept = False
@@ -197,7 +196,8 @@ class AsgiApp:
                     (k.decode("latin-1"), v.decode("latin-1"))
                     for k, v in message.get("headers", [])
                 ]
-                out["body"] = Body(header(out["headers"], "content-encoding") or None)
+                out["type"], encoding = type_and_encoding(out["headers"])
+                out["body"] = Body(encoding or None)
             elif message["type"] == "http.response.body" and out["body"] is not None:
                 full = out["body"].add(message.get("body", b""))
                 if full or not message.get("more_body"):
@@ -218,7 +218,7 @@ class AsgiApp:
             done.set()
         if out["status"] is None:
             raise RuntimeError("the ASGI app sent no response")
-        return out["body"].answer(out["status"], header(out["headers"], "content-type"))  # type: ignore[no-any-return]
+        return out["body"].answer(out["status"], out["type"])  # type: ignore[no-any-return]
 
     def close(self) -> None:
         async def finish() -> None:
@@ -234,8 +234,6 @@ class AsgiApp:
 
         with contextlib.suppress(BaseException):
             self.run(finish(), deadline.TIMEOUT_S + 5)
-        if self.own_limit:
-            self.limit.close()
         if self.thread is not None:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(deadline.TIMEOUT_S)

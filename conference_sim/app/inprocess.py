@@ -26,10 +26,6 @@ class Request:
         self.method, self.url, self.headers, self.body = method, url, headers, body
 
 
-def header(headers: Iterable[tuple[str, str]], name: str) -> str:
-    return next((v for k, v in headers if k.lower() == name), "")
-
-
 def type_and_encoding(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
     """The Content-Type and Content-Encoding of an answer (each "" when absent), in one pass."""
     content_type = encoding = ""

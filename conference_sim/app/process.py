@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from ..errors import InputError
 
 LAST_LINES = 15
+LINE_BYTES = 4096  # (an app that writes without newlines is read, and kept, in pieces)
 
 
 class AppCommandFailed(InputError):
@@ -56,8 +57,9 @@ class AppProcess:
         self.reader.start()
 
     def read(self) -> None:
+        """Its output, kept by the last lines (a line without end is kept in pieces)."""
         assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
+        for raw in iter(lambda: self.proc.stdout.readline(LINE_BYTES), b""):  # type: ignore[union-attr]
             self.output.append(raw.decode("utf-8", "replace").rstrip("\n"))
 
     def wait_ready(self) -> None:
